@@ -1,0 +1,181 @@
+"""pynamodb models of Herald's DynamoDB tables (shapes declared in template.yaml).
+
+Table names come from the environment at first use (``bind``), so the same code serves Lambda,
+the local runner and tests. Private to ``herald.dal``.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from herald.settings import Settings, settings
+
+HEAD = 0  # version number of the head item that points at the latest and the live version
+
+
+class _Base(Model):
+    class Meta:
+        table_name = "unbound"
+        max_retry_attempts = 5
+        base_backoff_ms = 20
+
+
+class LiveIndex(GlobalSecondaryIndex):
+    """Sparse index: only a live (published) version carries ``live``."""
+
+    class Meta:
+        index_name = "live"
+        projection = AllProjection()
+
+    live = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class _Versioned(_Base):
+    """One item per version (``version`` >= 1) plus a head item (``version`` = 0)."""
+
+    id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    # version items
+    doc = JSONAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    live = UnicodeAttribute(null=True)
+    live_index = LiveIndex()
+    # head item
+    latest_version = NumberAttribute(null=True)
+    published_version = NumberAttribute(null=True)
+    state = UnicodeAttribute(null=True)  # draft | published | paused | archived
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    lock = VersionAttribute(null=True)
+
+
+class RuleItem(_Versioned):
+    class Meta(_Base.Meta):
+        pass
+
+
+class ContentItem(_Versioned):
+    class Meta(_Base.Meta):
+        pass
+
+
+class EmailIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+class PhoneIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_phone"
+        projection = AllProjection()
+
+    phone = UnicodeAttribute(hash_key=True)
+
+
+class CustomerItem(_Base):
+    class Meta(_Base.Meta):
+        pass
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    doc = JSONAttribute(null=True)  # the profile (herald.model.Customer.to_doc)
+    suppressed = JSONAttribute(null=True)  # {channel: reason}
+    contact_log = JSONAttribute(null=True)  # [[channel, iso time], ...] of marketing messages
+    contact_rev = NumberAttribute(null=True)
+    stats = JSONAttribute(null=True)  # {last_seen, events: {name: count}}
+    updated_at = UnicodeAttribute(null=True)
+
+
+class CustomerTimeIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class RecordItem(_Base):
+    """Messages (``msg#<id>``) and decision traces (``trace#<event id>``) share a table."""
+
+    class Meta(_Base.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # message | trace
+    customer_id = UnicodeAttribute()
+    at = UnicodeAttribute()  # created time + id, the timeline's sort key
+    doc = JSONAttribute()
+    status = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    by_customer = CustomerTimeIndex()
+
+
+class SettingItem(_Base):
+    class Meta(_Base.Meta):
+        pass
+
+    name = UnicodeAttribute(hash_key=True)  # "policy" | "ruleset"
+    doc = JSONAttribute(null=True)
+    revision = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    lock = VersionAttribute(null=True)
+
+
+class AuditItem(_Base):
+    class Meta(_Base.Meta):
+        pass
+
+    entity_key = UnicodeAttribute(hash_key=True)  # "rule#<id>", "content#<id>", "policy#policy"
+    at = UnicodeAttribute(range_key=True)  # iso time + "#" + random suffix
+    doc = JSONAttribute()
+
+
+class SuppressionItem(_Base):
+    class Meta(_Base.Meta):
+        pass
+
+    address = UnicodeAttribute(hash_key=True)  # lower-cased email, E.164 phone, endpoint ARN
+    channel = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+_BINDINGS = {
+    RuleItem: "rules_table",
+    ContentItem: "contents_table",
+    CustomerItem: "customers_table",
+    RecordItem: "messages_table",
+    SettingItem: "settings_table",
+    AuditItem: "audit_table",
+    SuppressionItem: "suppression_table",
+}
+_bound: list = [None]
+
+
+def bind(config: Settings | None = None) -> None:
+    """Point every model at the tables named in ``config`` (default: the environment)."""
+    config = config or settings()
+    if _bound[0] is config:
+        return
+    for model, attr in _BINDINGS.items():
+        model.Meta.table_name = getattr(config, attr) or f"unset-{attr}"
+        model.Meta.region = config.region
+        model._connection = None  # pynamodb caches a connection bound to the old name
+    _bound[0] = config

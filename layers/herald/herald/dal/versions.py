@@ -1,0 +1,220 @@
+"""Versioned documents (rules and contents): immutable versions, a head item, a live pointer.
+
+Every save writes a new version item; publish, rollback, pause and archive only move the head's
+pointer and the sparse ``live`` marker, in one transaction that also bumps the ruleset revision
+(so warm decide functions notice within their refresh interval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from herald.dal.tables import HEAD, ContentItem, RuleItem, SettingItem, bind
+from herald.errors import Conflict, NotFound, ValidationError
+from herald.model import iso, utcnow
+
+RULESET = "ruleset"
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    id: str
+    latest_version: int
+    published_version: int | None
+    state: str
+    updated_at: str | None
+    updated_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    id: str
+    version: int
+    doc: dict
+    created_at: str
+    created_by: str
+    live: bool
+
+
+def _head(item) -> Head:
+    return Head(
+        item.id,
+        int(item.latest_version or 0),
+        int(item.published_version) if item.published_version else None,
+        item.state or "draft",
+        item.updated_at,
+        item.updated_by,
+    )
+
+
+def _version(item) -> Version:
+    return Version(item.id, int(item.version), item.doc, item.created_at or "", item.created_by or "", bool(item.live))
+
+
+def _conflict_reason(exc: TransactWriteError) -> list[str | None]:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return [getattr(r, "code", None) if r else None for r in reasons]
+
+
+class VersionStore:
+    """Rules or contents. ``kind`` is "rule" or "content" (used in messages and audit)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.model = RuleItem if kind == "rule" else ContentItem
+
+    # ------------------------------------------------------------------ reads
+    def head(self, entity_id: str) -> Head:
+        bind()
+        try:
+            return _head(self.model.get(entity_id, HEAD, consistent_read=True))
+        except DoesNotExist as exc:
+            raise NotFound(f"{self.kind} {entity_id} does not exist", field="id") from exc
+
+    def heads(self) -> list[Head]:
+        bind()
+        return [_head(i) for i in self.model.scan(self.model.version == HEAD)]
+
+    def version(self, entity_id: str, version: int) -> Version:
+        bind()
+        try:
+            return _version(self.model.get(entity_id, version))
+        except DoesNotExist as exc:
+            raise NotFound(f"{self.kind} {entity_id} has no version {version}", field="version") from exc
+
+    def versions(self, entity_id: str) -> list[Version]:
+        bind()
+        items = self.model.query(entity_id, self.model.version > HEAD, scan_index_forward=False)
+        found = [_version(i) for i in items]
+        if not found:
+            raise NotFound(f"{self.kind} {entity_id} does not exist", field="id")
+        return found
+
+    def live(self) -> list[Version]:
+        """Every live (published, not paused or archived) version, via the sparse index."""
+        bind()
+        return [_version(i) for i in self.model.live_index.query("1")]
+
+    # ------------------------------------------------------------------ writes
+    def create(self, entity_id: str, doc: dict, user: str) -> Version:
+        bind()
+        now = iso(utcnow())
+        head = self.model(entity_id, HEAD, latest_version=1, state="draft", updated_at=now, updated_by=user)
+        item = self.model(entity_id, 1, doc=doc, created_at=now, created_by=user)
+        try:
+            with TransactWrite() as tx:
+                tx.save(head, condition=self.model.id.does_not_exist())
+                tx.save(item, condition=self.model.id.does_not_exist())
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in _conflict_reason(exc):
+                raise Conflict(f"{self.kind} {entity_id} already exists", field="id") from exc
+            raise
+        return _version(item)
+
+    def save(self, entity_id: str, doc: dict, expected_version: int, user: str) -> Version:
+        """A new draft version; ``expected_version`` must be the latest, else 409."""
+        bind()
+        head = self._head_item(entity_id)
+        latest = int(head.latest_version or 0)
+        if head.state == "archived":
+            raise Conflict(f"{self.kind} {entity_id} is archived", field="id")
+        if expected_version != latest:
+            raise Conflict(
+                f"{self.kind} {entity_id} is at version {latest}, not {expected_version}: "
+                "reload and reapply your change",
+                field="expected_version",
+            )
+        now = iso(utcnow())
+        item = self.model(entity_id, latest + 1, doc=doc, created_at=now, created_by=user)
+        try:
+            with TransactWrite() as tx:
+                tx.update(
+                    head,
+                    actions=[
+                        self.model.latest_version.set(latest + 1),
+                        self.model.updated_at.set(now),
+                        self.model.updated_by.set(user),
+                    ],
+                    condition=self.model.latest_version == latest,
+                )
+                tx.save(item, condition=self.model.id.does_not_exist())
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in _conflict_reason(exc):
+                raise Conflict(
+                    f"{self.kind} {entity_id} changed meanwhile: reload and reapply your change",
+                    field="expected_version",
+                ) from exc
+            raise
+        return _version(item)
+
+    def set_live(self, entity_id: str, version: int | None, state: str, user: str) -> tuple[Head, Head]:
+        """Make ``version`` live (publish/rollback) or none (pause/archive). Returns (before, after)."""
+        bind()
+        head = self._head_item(entity_id)
+        before = _head(head)
+        if version is not None and not 1 <= version <= before.latest_version:
+            raise NotFound(f"{self.kind} {entity_id} has no version {version}", field="version")
+        now = iso(utcnow())
+        actions = [
+            self.model.state.set(state),
+            self.model.updated_at.set(now),
+            self.model.updated_by.set(user),
+        ]
+        if version is not None:
+            actions.append(self.model.published_version.set(version))
+        old_live = before.published_version if before.state == "published" else None
+        try:
+            with TransactWrite() as tx:
+                tx.update(head, actions=actions, condition=self.model.latest_version == before.latest_version)
+                if old_live and old_live != version:
+                    tx.update(
+                        self.model(entity_id, old_live),
+                        actions=[self.model.live.remove()],
+                        condition=self.model.id.exists(),
+                        add_version_condition=False,
+                    )
+                if version is not None:
+                    tx.update(
+                        self.model(entity_id, version),
+                        actions=[self.model.live.set("1")],
+                        condition=self.model.id.exists(),
+                        add_version_condition=False,
+                    )
+                tx.update(
+                    SettingItem(RULESET),
+                    actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],
+                    add_version_condition=False,  # a counter: concurrent bumps must all land
+                )
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in _conflict_reason(exc):
+                raise Conflict(f"{self.kind} {entity_id} changed meanwhile: retry", field="id") from exc
+            raise
+        return before, self.head(entity_id)
+
+    def _head_item(self, entity_id: str):
+        try:
+            return self.model.get(entity_id, HEAD, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFound(f"{self.kind} {entity_id} does not exist", field="id") from exc
+
+
+rules = VersionStore("rule")
+contents = VersionStore("content")
+
+
+def ruleset_revision() -> int:
+    """The counter every publish/rollback/pause/archive bumps (one GetItem)."""
+    bind()
+    try:
+        return int(SettingItem.get(RULESET).revision or 0)
+    except DoesNotExist:
+        return 0
+
+
+def check_version(value, field: str = "version") -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(f"{field} must be a positive integer", field=field)
+    return value

@@ -1,0 +1,223 @@
+"""Create what template.yaml declares, in moto (in-process ``mock_aws`` or a moto server).
+
+Resource shapes (keys, indexes, TTL, redrive policies, buses, topics) are read from the
+template; only physical names are invented here. The result, a :class:`Stack`, carries the
+resolved environment of every function, exactly as CloudFormation would resolve it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+
+import boto3
+
+from herald.local import template as tpl
+
+ACCOUNT = tpl.ACCOUNT_ID
+SKIPPED_TYPES = {
+    # Served differently locally: API Gateway and Cognito by the local server (bearer auth),
+    # Lambda by in-process invocation, logs by stdout, policies by nothing at all.
+    "AWS::Serverless::Api",
+    "AWS::Serverless::LayerVersion",
+    "AWS::Serverless::Function",
+    "AWS::Logs::LogGroup",
+    "AWS::SQS::QueuePolicy",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
+    "AWS::SES::ConfigurationSetEventDestination",
+}
+
+
+@dataclass
+class Stack:
+    template: dict
+    resolver: tpl.Resolver
+    stage: str
+    region: str
+    physical: dict = field(default_factory=dict)  # logical id -> name / url / arn
+    functions: dict = field(default_factory=dict)  # logical id -> FunctionSpec
+
+    def environment(self) -> dict:
+        """The union of every function's environment (names must agree on their values)."""
+        env: dict = {}
+        for spec in self.functions.values():
+            for key, value in spec.environment.items():
+                if env.get(key, value) != value:
+                    raise ValueError(f"functions disagree on {key}: {env[key]!r} vs {value!r}")
+                env[key] = value
+        return env
+
+
+def _name(stage: str, logical_id: str) -> str:
+    return f"herald-{stage}-{logical_id}"
+
+
+def _arn(service: str, region: str, resource: str) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+
+
+def create(
+    *,
+    region: str = "us-east-1",
+    parameters: dict | None = None,
+    template: dict | None = None,
+    platform_apps: bool = True,
+) -> Stack:
+    """Provision every supported resource of the template and resolve the functions' env.
+
+    Call inside ``mock_aws`` (tests) or with ``AWS_ENDPOINT_URL`` pointing at a moto server.
+    """
+    template = template or tpl.load()
+    resolver = tpl.Resolver(template, region=region)
+    params = resolver.parameter_values(parameters)
+    stage = params.get("Stage", "dev")
+    session = boto3.session.Session(region_name=region)
+    if platform_apps:
+        sns = session.client("sns")
+        for param, platform in (("ApnsPlatformApplicationArn", "APNS"), ("FcmPlatformApplicationArn", "GCM")):
+            if not params.get(param):
+                arn = sns.create_platform_application(
+                    Name=f"herald-{stage}-{platform.lower()}", Platform=platform, Attributes={}
+                )["PlatformApplicationArn"]
+                params[param] = arn
+        resolver.parameter_values(params)
+    stack = Stack(template, resolver, stage, region)
+    resources = template["Resources"]
+    # First pass: names and ARNs for everything, so references resolve in any order.
+    for logical_id, res in resources.items():
+        _assign_ids(stack, logical_id, res["Type"])
+    # Second pass: create, dead-letter queues before the queues that point at them.
+    order = sorted(resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {}))
+    for logical_id, res in order:
+        if res["Type"] in SKIPPED_TYPES:
+            continue
+        if res.get("Condition") and not resolver.condition(res["Condition"]):
+            continue
+        creator = _CREATORS.get(res["Type"])
+        if creator is None:
+            raise NotImplementedError(f"local stack cannot create {res['Type']} ({logical_id})")
+        creator(session, stack, logical_id, resolver.resolve(res.get("Properties") or {}))
+    stack.functions = tpl.functions(template, resolver)
+    return stack
+
+
+def _assign_ids(stack: Stack, logical_id: str, kind: str) -> None:
+    r, region, name = stack.resolver, stack.region, _name(stack.stage, logical_id)
+    if kind == "AWS::DynamoDB::Table":
+        r.refs[logical_id] = name
+        r.attrs[(logical_id, "Arn")] = _arn("dynamodb", region, f"table/{name}")
+    elif kind == "AWS::SQS::Queue":
+        r.refs[logical_id] = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+        r.attrs[(logical_id, "Arn")] = _arn("sqs", region, name)
+        r.attrs[(logical_id, "QueueName")] = name
+    elif kind == "AWS::SNS::Topic":
+        r.refs[logical_id] = _arn("sns", region, name)
+        r.attrs[(logical_id, "TopicArn")] = r.refs[logical_id]
+    elif kind == "AWS::Events::EventBus":
+        r.refs[logical_id] = name
+        r.attrs[(logical_id, "Arn")] = _arn("events", region, f"event-bus/{name}")
+    elif kind == "AWS::IAM::Role":
+        r.refs[logical_id] = name
+        r.attrs[(logical_id, "Arn")] = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    elif kind == "AWS::SecretsManager::Secret":
+        r.refs[logical_id] = _arn("secretsmanager", region, f"secret:{name}")
+    elif kind == "AWS::Scheduler::ScheduleGroup":
+        r.refs[logical_id] = name
+        r.attrs[(logical_id, "Arn")] = _arn("scheduler", region, f"schedule-group/{name}")
+    elif kind == "AWS::SES::ConfigurationSet":
+        r.refs[logical_id] = name
+    elif kind == "AWS::Cognito::UserPool":
+        r.refs[logical_id] = f"{region}_local"
+        r.attrs[(logical_id, "Arn")] = _arn("cognito-idp", region, f"userpool/{region}_local")
+    elif kind == "AWS::Serverless::Api":
+        r.refs[logical_id] = "local"
+    else:
+        r.refs[logical_id] = name
+        r.attrs[(logical_id, "Arn")] = _arn("local", region, name)
+    stack.physical[logical_id] = r.refs[logical_id]
+
+
+def _table(session, stack: Stack, logical_id: str, props: dict) -> None:
+    name = stack.resolver.refs[logical_id]
+    kwargs = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    ddb = session.client("dynamodb")
+    ddb.create_table(**kwargs)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        ddb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+        )
+
+
+def _queue(session, stack: Stack, logical_id: str, props: dict) -> None:
+    attributes = {}
+    for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds"):
+        if key in props:
+            attributes[key] = str(props[key])
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    name = stack.resolver.attrs[(logical_id, "QueueName")]
+    session.client("sqs").create_queue(QueueName=name, Attributes=attributes)
+
+
+def _topic(session, stack: Stack, logical_id: str, props: dict) -> None:
+    session.client("sns").create_topic(Name=_name(stack.stage, logical_id))
+
+
+def _bus(session, stack: Stack, logical_id: str, props: dict) -> None:
+    name = stack.resolver.refs[logical_id]
+    session.client("events").create_event_bus(Name=name)
+
+
+def _role(session, stack: Stack, logical_id: str, props: dict) -> None:
+    session.client("iam").create_role(
+        RoleName=stack.resolver.refs[logical_id],
+        AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
+    )
+
+
+def _secret(session, stack: Stack, logical_id: str, props: dict) -> None:
+    length = (props.get("GenerateSecretString") or {}).get("PasswordLength", 64)
+    session.client("secretsmanager").create_secret(
+        Name=_name(stack.stage, logical_id), SecretString=secrets.token_urlsafe(length)[:length]
+    )
+    # moto appends a random suffix to secret ARNs, as AWS does; use the real one.
+    arn = session.client("secretsmanager").describe_secret(SecretId=_name(stack.stage, logical_id))["ARN"]
+    stack.resolver.refs[logical_id] = stack.physical[logical_id] = arn
+
+
+def _schedule_group(session, stack: Stack, logical_id: str, props: dict) -> None:
+    session.client("scheduler").create_schedule_group(Name=stack.resolver.refs[logical_id])
+
+
+def _configuration_set(session, stack: Stack, logical_id: str, props: dict) -> None:
+    ses = session.client("ses")
+    ses.create_configuration_set(ConfigurationSet={"Name": stack.resolver.refs[logical_id]})
+    # Locally the sender identity is verified at once (SES needs it before it sends).
+    sender = stack.resolver.parameters.get("SenderEmail")
+    if sender:
+        ses.verify_email_identity(EmailAddress=sender)
+        ses.verify_domain_identity(Domain=sender.split("@", 1)[1])
+
+
+_CREATORS = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,
+    "AWS::SNS::Topic": _topic,
+    "AWS::Events::EventBus": _bus,
+    "AWS::IAM::Role": _role,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::Scheduler::ScheduleGroup": _schedule_group,
+    "AWS::SES::ConfigurationSet": _configuration_set,
+}

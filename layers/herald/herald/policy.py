@@ -1,0 +1,231 @@
+"""The contact policy: consent, suppression, frequency caps, quiet hours. Pure logic.
+
+Marketing messages respect all four; transactional messages respect consent and suppression
+only. Caps count the customer's *contact log* (channel, time) of marketing messages, kept on the
+customer item and written with a conditional update together with the message, so two
+concurrent decisions cannot both take the last slot under a cap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+from herald.errors import ValidationError
+from herald.model import CHANNELS, iso
+
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "consent_required": True,
+    "quiet_hours": {"start": "21:00", "end": "08:00", "channels": ["sms", "push"]},
+    "caps": [
+        {"channel": "email", "max": 3, "per": "P7D"},
+        {"channel": "sms", "max": 1, "per": "P1D"},
+        {"channel": "any", "max": 5, "per": "P7D"},
+    ],
+    "default_timezone": "UTC",
+    "max_messages_per_event": 1,
+}
+
+
+def parse_duration(value: Any, field_name: str) -> timedelta:
+    if not isinstance(value, str) or not (m := _DURATION.match(value)) or value in ("P", "PT"):
+        raise ValidationError(
+            f"{field_name} must be an ISO-8601 duration like P7D or PT12H", field=field_name
+        )
+    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
+    span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if span <= timedelta(0) or span > timedelta(days=366):
+        raise ValidationError(f"{field_name} must be between 1 second and 366 days", field=field_name)
+    return span
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    channel: str  # a channel or "any"
+    max: int
+    per: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    start: time
+    end: time
+    channels: frozenset
+
+    def contains(self, local: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end  # spans midnight
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPolicy:
+    consent_required: bool = True
+    quiet_hours: QuietHours | None = None
+    caps: tuple[Cap, ...] = ()
+    default_timezone: str = "UTC"
+    max_messages_per_event: int = 1
+    doc: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def longest_window(self) -> timedelta:
+        return max((c.per for c in self.caps), default=timedelta(0))
+
+
+def _parse_hhmm(value: Any, field_name: str) -> time:
+    if not isinstance(value, str) or not (m := _HHMM.match(value)):
+        raise ValidationError(f"{field_name} must be HH:MM (24h)", field=field_name)
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_policy(doc: Any) -> ContactPolicy:
+    """Validate a contact-policy document (``PUT /admin/policy``)."""
+    if not isinstance(doc, dict):
+        raise ValidationError("the policy must be a mapping", field="policy")
+    extra = sorted(set(doc) - set(DEFAULT_POLICY))
+    if extra:
+        raise ValidationError(f"unknown field {extra[0]}", field=extra[0])
+    consent = doc.get("consent_required", True)
+    if not isinstance(consent, bool):
+        raise ValidationError("consent_required must be true or false", field="consent_required")
+    quiet = None
+    if doc.get("quiet_hours") is not None:
+        q = doc["quiet_hours"]
+        if not isinstance(q, dict):
+            raise ValidationError("quiet_hours must be a mapping", field="quiet_hours")
+        channels = q.get("channels", ["sms", "push"])
+        if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
+            raise ValidationError(
+                "quiet_hours.channels must list email, sms or push", field="quiet_hours.channels"
+            )
+        quiet = QuietHours(
+            _parse_hhmm(q.get("start"), "quiet_hours.start"),
+            _parse_hhmm(q.get("end"), "quiet_hours.end"),
+            frozenset(channels),
+        )
+        if quiet.start == quiet.end:
+            raise ValidationError("quiet_hours.start and end must differ", field="quiet_hours.end")
+    caps = []
+    raw_caps = doc.get("caps", [])
+    if not isinstance(raw_caps, list):
+        raise ValidationError("caps must be a list", field="caps")
+    for i, c in enumerate(raw_caps):
+        p = f"caps[{i}]"
+        if not isinstance(c, dict) or set(c) - {"channel", "max", "per"}:
+            raise ValidationError(f"{p} must be {{channel, max, per}}", field=p)
+        if c.get("channel") not in (*CHANNELS, "any"):
+            raise ValidationError(f"{p}.channel must be email, sms, push or any", field=f"{p}.channel")
+        limit = c.get("max")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= 1000:
+            raise ValidationError(f"{p}.max must be an integer 0-1000", field=f"{p}.max")
+        caps.append(Cap(c["channel"], limit, parse_duration(c.get("per"), f"{p}.per")))
+    tz = doc.get("default_timezone", "UTC")
+    if not isinstance(tz, str) or _zone(tz) is None:
+        raise ValidationError("default_timezone must be an IANA time zone", field="default_timezone")
+    mmpe = doc.get("max_messages_per_event", 1)
+    if not isinstance(mmpe, int) or isinstance(mmpe, bool) or not 0 <= mmpe <= 10:
+        raise ValidationError(
+            "max_messages_per_event must be an integer 0-10", field="max_messages_per_event"
+        )
+    normalised = {**DEFAULT_POLICY, **doc}
+    return ContactPolicy(consent, quiet, tuple(caps), tz, mmpe, normalised)
+
+
+DEFAULT = parse_policy(DEFAULT_POLICY)
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the policy says of one message: ``status`` is queued, suppressed, capped or deferred."""
+
+    status: str
+    reason: str | None = None
+    send_at: datetime | None = None
+
+
+ALLOW = Verdict("queued")
+
+
+def next_allowed(quiet: QuietHours, now: datetime, zone) -> datetime:
+    """The first instant at or after ``now`` outside quiet hours, in ``zone``'s wall clock.
+
+    Computed on local dates so a DST change between now and the end of quiet hours still lands
+    on the wall-clock end time (08:00 stays 08:00); a wall time skipped by DST moves forward.
+    """
+    local = now.astimezone(zone)
+    candidate_date = local.date()
+    if quiet.start > quiet.end and local.time() >= quiet.start:
+        candidate_date += timedelta(days=1)  # evening part: ends tomorrow morning
+    wall = datetime.combine(candidate_date, quiet.end, tzinfo=zone)
+    # A non-existent wall time (spring forward) round-trips through UTC to the real instant.
+    resolved = wall.astimezone(now.tzinfo).astimezone(zone)
+    return resolved.astimezone(now.tzinfo)
+
+
+def recent_contacts(log: list, now: datetime, keep: timedelta) -> list:
+    """Drop contact-log entries older than the longest cap window."""
+    cutoff = iso(now - keep)
+    return [entry for entry in log if entry[1] >= cutoff]
+
+
+def check(
+    policy: ContactPolicy,
+    *,
+    channel: str,
+    category: str,
+    customer: dict,
+    contact_log: list,
+    now: datetime,
+) -> Verdict:
+    """Apply the policy to one candidate message. ``customer`` is the stored profile document."""
+    suppressed = (customer.get("suppressed") or {}).get(channel)
+    if suppressed:
+        return Verdict("suppressed", f"suppressed: {suppressed}")
+    if policy.consent_required and not (customer.get("consent") or {}).get(channel):
+        return Verdict("suppressed", f"no {channel} consent")
+    if category != "marketing":
+        return ALLOW
+    for cap in policy.caps:
+        cutoff = iso(now - cap.per)
+        used = sum(
+            1 for ch, ts in contact_log if ts >= cutoff and (cap.channel == "any" or ch == cap.channel)
+        )
+        if used >= cap.max:
+            return Verdict(
+                "capped", f"cap reached: {cap.channel} {used}/{cap.max} per {_fmt(cap.per)}"
+            )
+    quiet = policy.quiet_hours
+    if quiet and channel in quiet.channels:
+        tz_name = customer.get("timezone") or policy.default_timezone
+        zone = _zone(tz_name) or _zone(policy.default_timezone)
+        if quiet.contains(now.astimezone(zone).time().replace(tzinfo=None)):
+            send_at = next_allowed(quiet, now, zone)
+            return Verdict(
+                "deferred",
+                f"quiet hours in {tz_name}"
+                + ("" if customer.get("timezone") else " (customer has no time zone: default)"),
+                send_at,
+            )
+    return ALLOW
+
+
+def _fmt(span: timedelta) -> str:
+    if span.days and not span.seconds:
+        return f"{span.days}d"
+    return f"{int(span.total_seconds() // 3600)}h"
