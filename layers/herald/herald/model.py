@@ -345,6 +345,11 @@ def parse_rule(doc: Any, version: int = 1) -> Rule:
     """Validate a rule document's shape (expressions and content refs are checked elsewhere)."""
     if not isinstance(doc, dict):
         raise ValidationError("a rule must be a mapping", field="rule")
+    if True in doc:
+        raise ValidationError(
+            "'on' was read as the boolean true (a YAML 1.1 parser): load YAML with "
+            "herald.rulesfiles or quote the key", field="on",
+        )
     _unknown_keys(doc, RULE_FIELDS, "")
     rule_id = check_id(doc.get("id"))
     name = _require(doc, "name", str, "")

@@ -78,6 +78,16 @@ class ContactPolicy:
         return max((c.per for c in self.caps), default=timedelta(0))
 
 
+@lru_cache(maxsize=512)
+def _zone(name: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def _parse_hhmm(value: Any, field_name: str) -> time:
     if not isinstance(value, str) or not (m := _HHMM.match(value)):
         raise ValidationError(f"{field_name} must be HH:MM (24h)", field=field_name)
@@ -138,16 +148,6 @@ def parse_policy(doc: Any) -> ContactPolicy:
 
 
 DEFAULT = parse_policy(DEFAULT_POLICY)
-
-
-@lru_cache(maxsize=512)
-def _zone(name: str):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,9 @@ class Settings:
     event_bus_name: str = ""
     send_queue_url: str = ""
     send_queue_arn: str = ""
+    send_dlq_url: str = ""
+    decide_dlq_url: str = ""
+    send_max_attempts: int = 5
     route_queue_url: str = ""
     route_high_queue_url: str = ""
     alerts_topic_arn: str = ""

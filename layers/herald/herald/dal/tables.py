@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from herald.settings import Settings, settings
@@ -72,7 +72,7 @@ class ContentItem(_Versioned):
 class EmailIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_email"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     email = UnicodeAttribute(hash_key=True)
 
@@ -80,7 +80,7 @@ class EmailIndex(GlobalSecondaryIndex):
 class PhoneIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_phone"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     phone = UnicodeAttribute(hash_key=True)
 
@@ -95,9 +95,11 @@ class CustomerItem(_Base):
     doc = JSONAttribute(null=True)  # the profile (herald.model.Customer.to_doc)
     suppressed = JSONAttribute(null=True)  # {channel: reason}
     contact_log = JSONAttribute(null=True)  # [[channel, iso time], ...] of marketing messages
-    contact_rev = NumberAttribute(null=True)
+    rev = NumberAttribute(null=True)  # bumped by every write: optimistic lock
     stats = JSONAttribute(null=True)  # {last_seen, events: {name: count}}
     updated_at = UnicodeAttribute(null=True)
+    by_email = EmailIndex()
+    by_phone = PhoneIndex()
 
 
 class CustomerTimeIndex(GlobalSecondaryIndex):
@@ -178,4 +180,17 @@ def bind(config: Settings | None = None) -> None:
         model.Meta.table_name = getattr(config, attr) or f"unset-{attr}"
         model.Meta.region = config.region
         model._connection = None  # pynamodb caches a connection bound to the old name
+    _connection[0] = None
     _bound[0] = config
+
+
+_connection: list = [None]
+
+
+def connection():
+    """The pynamodb Connection transactions go through (created once per binding)."""
+    if _connection[0] is None:
+        from pynamodb.connection import Connection  # noqa: PLC0415
+
+        _connection[0] = Connection(region=settings().region, max_retry_attempts=5)
+    return _connection[0]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from herald.dal.tables import HEAD, ContentItem, RuleItem, SettingItem, bind
+from herald.dal.tables import connection, HEAD, ContentItem, RuleItem, SettingItem, bind
 from herald.errors import Conflict, NotFound, ValidationError
 from herald.model import iso, utcnow
 
@@ -105,7 +105,7 @@ class VersionStore:
         head = self.model(entity_id, HEAD, latest_version=1, state="draft", updated_at=now, updated_by=user)
         item = self.model(entity_id, 1, doc=doc, created_at=now, created_by=user)
         try:
-            with TransactWrite() as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.save(head, condition=self.model.id.does_not_exist())
                 tx.save(item, condition=self.model.id.does_not_exist())
         except TransactWriteError as exc:
@@ -130,7 +130,7 @@ class VersionStore:
         now = iso(utcnow())
         item = self.model(entity_id, latest + 1, doc=doc, created_at=now, created_by=user)
         try:
-            with TransactWrite() as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.update(
                     head,
                     actions=[
@@ -167,7 +167,7 @@ class VersionStore:
             actions.append(self.model.published_version.set(version))
         old_live = before.published_version if before.state == "published" else None
         try:
-            with TransactWrite() as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.update(head, actions=actions, condition=self.model.latest_version == before.latest_version)
                 if old_live and old_live != version:
                     tx.update(

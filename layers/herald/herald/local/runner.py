@@ -1,0 +1,656 @@
+"""The local stack, running: a moto server, template.yaml's resources, its functions in-process.
+
+``LocalStack`` is what ``herald local demo`` and ``herald local serve`` share. It wires the
+functions exactly as template.yaml does, with moto doing the AWS side for real:
+
+- EventBridgeRule events: the rule is created on the template's bus with the template's
+  pattern (moto matches it) and an SQS *tap* queue as its target; the pump hands each tapped
+  envelope to the function, as Lambda's asynchronous invocation would.
+- SNS events: a tap queue subscribed to the topic; each notification becomes an SNS record.
+- SQS events: the queue is polled with the event's BatchSize; records the handler reports in
+  ``batchItemFailures`` (or all, if it raises) become visible again, so moto's redrive policy
+  moves them to the dead-letter queue after ``maxReceiveCount`` receives.
+- EventBridge Scheduler one-time schedules (``at(...)``) are fired by
+  :meth:`LocalStack.fire_due_schedules` when their time has passed.
+
+Api events are served by :mod:`herald.local.server`; Schedule events are not run locally.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+
+from herald.local import stack as local_stack
+from herald.local import template as tpl
+
+log = logging.getLogger("herald.local")
+
+TAP_PREFIX = "herald-local-tap"
+# Lambda retries a failed asynchronous invocation twice before it gives up on the event.
+ASYNC_RETRIES = 2
+SQS_MAX_BATCH = 10  # ReceiveMessage returns at most 10 messages per call
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_SECURITY_TOKEN": "local",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    timeout_s: int = 30
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+        self._deadline = time.monotonic() + self.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One handler call: which function, why, and whether it raised."""
+
+    function: str
+    trigger: str
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """A queue the pump reads for one function event (a tap queue or the template's queue)."""
+
+    function: str
+    event_name: str
+    kind: str  # EventBridgeRule | SNS | SQS
+    queue_url: str
+    queue_arn: str
+    batch_size: int = 1
+    report_failures: bool = False
+    dead_letter_url: str | None = None  # EventBridgeRule: where events the function failed go
+
+
+class LocalStack:
+    """template.yaml on a moto server in this process, its functions invoked in-process.
+
+    Sets process-wide environment variables (AWS endpoint, fake credentials, the functions'
+    environment) while running; :meth:`stop` restores them.
+    """
+
+    def __init__(
+        self,
+        *,
+        aws_port: int = 4566,
+        api_port: int = 3000,
+        region: str = "us-east-1",
+        parameters: dict | None = None,
+        template_path: Path = tpl.TEMPLATE_PATH,
+        log_level: str = "WARNING",
+    ) -> None:
+        self.aws_port = aws_port
+        self.api_port = api_port
+        self.region = region
+        self.parameters = parameters or {}
+        self.template_path = Path(template_path)
+        self.log_level = log_level
+        self.endpoint = ""
+        self.stack: local_stack.Stack | None = None
+        self.sources: list[EventSource] = []
+        self.invocations: list[Invocation] = []
+        self._server: Any = None
+        self._saved_env: dict[str, str | None] = {}
+        self._modules: dict[str, ModuleType] = {}
+        # One Lambda "container" for all functions: handlers share process-wide caches and
+        # are not written for concurrent calls, so invocations are serialised.
+        self._invoke_lock = threading.RLock()
+        self._session: boto3.session.Session | None = None
+        self._skipped_schedules: set[str] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalStack:
+        """Start moto, create the template's resources, wire the functions' event sources."""
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.aws_port = port
+        self.endpoint = f"http://{host}:{port}"
+        self._set_env(
+            {
+                **LOCAL_ENV,
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+            }
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        self._session = boto3.session.Session(region_name=self.region)
+        self.stack = local_stack.create(
+            region=self.region, parameters=self.parameters, template=tpl.load(self.template_path)
+        )
+        env = self.stack.environment()
+        env["UNSUBSCRIBE_BASE_URL"] = f"http://127.0.0.1:{self.api_port}/u"
+        env["POWERTOOLS_LOG_LEVEL"] = self.log_level
+        self._set_env(env)
+        self._refresh_settings()
+        self.sources = self._wire_sources()
+        return self
+
+    def stop(self) -> None:
+        """Stop moto and restore the environment as it was before :meth:`start`."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+        self._refresh_settings()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    @staticmethod
+    def _refresh_settings() -> None:
+        from herald import runtime
+        from herald.settings import settings
+
+        settings.cache_clear()
+        runtime.reset()
+
+    def client(self, service: str) -> Any:
+        """A boto3 client against the local moto server."""
+        if self._session is None:
+            raise RuntimeError("LocalStack is not started")
+        return self._session.client(service, endpoint_url=self.endpoint)
+
+    # ------------------------------------------------------------------ wiring
+    @property
+    def functions(self) -> dict[str, tpl.FunctionSpec]:
+        if self.stack is None:
+            raise RuntimeError("LocalStack is not started")
+        return self.stack.functions
+
+    def _resolve(self, node: Any) -> Any:
+        assert self.stack is not None
+        return self.stack.resolver.resolve(node)
+
+    def _queue_url(self, arn: str) -> str:
+        name = arn.rsplit(":", 1)[-1]
+        return self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+    def _tap_queue(self, function: str, event_name: str) -> tuple[str, str]:
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=f"{TAP_PREFIX}-{function}-{event_name}"[:80])["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        return url, arn
+
+    def _wire_sources(self) -> list[EventSource]:
+        sources = []
+        for logical_id, spec in self.functions.items():
+            for event_name, event in spec.events.items():
+                props = self._resolve(event.get("Properties") or {})
+                wire = {
+                    "EventBridgeRule": self._wire_eventbridge,
+                    "CloudWatchEvent": self._wire_eventbridge,
+                    "SNS": self._wire_sns,
+                    "SQS": self._wire_sqs,
+                }.get(event.get("Type"))
+                if wire is not None:
+                    sources.append(wire(logical_id, event_name, props))
+        return sources
+
+    def _wire_eventbridge(self, function: str, event_name: str, props: dict) -> EventSource:
+        url, arn = self._tap_queue(function, event_name)
+        bus = props.get("EventBusName", "default")
+        rule = f"herald-local-{function}-{event_name}"[:64]
+        events = self.client("events")
+        events.put_rule(
+            Name=rule, EventBusName=bus, EventPattern=json.dumps(props["Pattern"]), State="ENABLED"
+        )
+        events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+        dlq_arn = (props.get("DeadLetterConfig") or {}).get("Destination")
+        return EventSource(
+            function,
+            event_name,
+            "EventBridgeRule",
+            url,
+            arn,
+            dead_letter_url=self._queue_url(dlq_arn) if dlq_arn else None,
+        )
+
+    def _wire_sns(self, function: str, event_name: str, props: dict) -> EventSource:
+        url, arn = self._tap_queue(function, event_name)
+        attributes = {}
+        if props.get("FilterPolicy"):
+            attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
+        self.client("sns").subscribe(
+            TopicArn=props["Topic"], Protocol="sqs", Endpoint=arn, Attributes=attributes
+        )
+        return EventSource(function, event_name, "SNS", url, arn)
+
+    def _wire_sqs(self, function: str, event_name: str, props: dict) -> EventSource:
+        arn = props["Queue"]
+        return EventSource(
+            function,
+            event_name,
+            "SQS",
+            self._queue_url(arn),
+            arn,
+            batch_size=min(int(props.get("BatchSize", 10)), SQS_MAX_BATCH),
+            report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        )
+
+    # ------------------------------------------------------------------ invoking
+    def handler(self, logical_id: str) -> Callable[[dict, Any], Any]:
+        """The function's handler, its module imported once (a cold start) from CodeUri."""
+        spec = self.functions[logical_id]
+        module_path, _, attr = spec.handler.rpartition(".")
+        module = self._modules.get(logical_id)
+        if module is None:
+            code_dir = (self.template_path.parent / spec.code_uri).resolve()
+            file = code_dir / (module_path.replace(".", "/") + ".py")
+            name = f"herald_local_fn_{code_dir.name}"
+            loader_spec = importlib.util.spec_from_file_location(name, file)
+            if loader_spec is None or loader_spec.loader is None:
+                raise FileNotFoundError(f"{logical_id}: no handler module at {file}")
+            module = importlib.util.module_from_spec(loader_spec)
+            sys.modules[name] = module  # dataclasses and pickling look modules up by name
+            loader_spec.loader.exec_module(module)
+            self._modules[logical_id] = module
+        return getattr(module, attr)
+
+    def context(self, logical_id: str) -> LambdaContext:
+        name = f"herald-local-{logical_id}"
+        arn = f"arn:aws:lambda:{self.region}:{tpl.ACCOUNT_ID}:function:{name}"
+        return LambdaContext(function_name=name, invoked_function_arn=arn)
+
+    def invoke(self, logical_id: str, event: dict, trigger: str = "direct") -> Any:
+        """Call the function's handler with ``event``; record the outcome; re-raise errors."""
+        with self._invoke_lock:
+            try:
+                result = self.handler(logical_id)(event, self.context(logical_id))
+            except Exception as exc:
+                self.invocations.append(
+                    Invocation(logical_id, trigger, False, f"{type(exc).__name__}: {exc}")
+                )
+                log.error("%s raised on %s", logical_id, trigger, exc_info=True)
+                raise
+        self.invocations.append(Invocation(logical_id, trigger, True))
+        return result
+
+    def failures(self) -> list[Invocation]:
+        return [i for i in self.invocations if not i.ok]
+
+    # ------------------------------------------------------------------ publishing
+    def default_bus(self) -> str:
+        """The template's event bus (its only AWS::Events::EventBus, else "default")."""
+        assert self.stack is not None
+        buses = [
+            self.stack.physical[lid]
+            for lid, res in self.stack.template["Resources"].items()
+            if res.get("Type") == "AWS::Events::EventBus"
+        ]
+        return buses[0] if len(buses) == 1 else "default"
+
+    def put_events(self, entries: Iterable[dict]) -> list[str]:
+        """PutEvents on the template's bus; envelopes are accepted as well as entries."""
+        batch = [self._entry(e) for e in entries]
+        ids = []
+        for start in range(0, len(batch), 10):  # PutEvents takes at most 10 entries
+            response = self.client("events").put_events(Entries=batch[start : start + 10])
+            for entry in response["Entries"]:
+                if "EventId" not in entry:
+                    raise RuntimeError(f"PutEvents refused an entry: {entry.get('ErrorMessage')}")
+                ids.append(entry["EventId"])
+        return ids
+
+    def _entry(self, item: dict) -> dict:
+        if "DetailType" in item:
+            return {"EventBusName": self.default_bus(), **item}
+        # An EventBridge envelope (what a rule target receives), e.g. events/*.json.
+        detail = item.get("detail", {})
+        entry = {
+            "EventBusName": self.default_bus(),
+            "Source": item["source"],
+            "DetailType": item["detail-type"],
+            "Detail": detail if isinstance(detail, str) else json.dumps(detail),
+        }
+        if item.get("resources"):
+            entry["Resources"] = item["resources"]
+        return entry
+
+    # ------------------------------------------------------------------ pumping
+    def pump_once(self) -> int:
+        """Read each event source once and invoke its function; the number of records handled."""
+        handled = 0
+        for source in self.sources:
+            handled += self._pump_source(source)
+        return handled
+
+    def _pump_source(self, source: EventSource) -> int:
+        sqs = self.client("sqs")
+        response = sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=source.batch_size if source.kind == "SQS" else SQS_MAX_BATCH,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        if source.kind == "SQS":
+            self._deliver_batch(source, messages)
+        else:
+            for message in messages:
+                self._deliver_async(source, message)
+        return len(messages)
+
+    def _deliver_async(self, source: EventSource, message: dict) -> None:
+        """One tapped event, invoked as Lambda's asynchronous invocation does (with retries)."""
+        body = json.loads(message["Body"])
+        event = body if source.kind == "EventBridgeRule" else sns_event(body, source.queue_arn)
+        for _attempt in range(1 + ASYNC_RETRIES):
+            try:
+                self.invoke(source.function, event, trigger=f"{source.kind}:{source.event_name}")
+                break
+            except Exception:  # noqa: BLE001 — logged by invoke(); Lambda retries any error
+                continue
+        else:
+            if source.dead_letter_url:
+                self.client("sqs").send_message(
+                    QueueUrl=source.dead_letter_url, MessageBody=message["Body"]
+                )
+        self.client("sqs").delete_message(
+            QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+        )
+
+    def _deliver_batch(self, source: EventSource, messages: list[dict]) -> None:
+        """An SQS batch, with partial batch responses when the event asks for them."""
+        sqs = self.client("sqs")
+        event = sqs_event(messages, source.queue_arn, self.region)
+        try:
+            result = self.invoke(source.function, event, trigger=f"SQS:{source.event_name}")
+        except Exception:  # noqa: BLE001 — logged by invoke(); the whole batch is retried
+            failed = {m["MessageId"] for m in messages}
+        else:
+            failed = failed_ids(result) if source.report_failures else set()
+        for message in messages:
+            if message["MessageId"] in failed:
+                # Visible again at once: the next receive counts towards maxReceiveCount.
+                sqs.change_message_visibility(
+                    QueueUrl=source.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
+            else:
+                sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def pending(self) -> int:
+        """Messages waiting (visible or in flight) on every queue the pump reads."""
+        sqs = self.client("sqs")
+        total = 0
+        for source in self.sources:
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=source.queue_url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            total += int(attrs["ApproximateNumberOfMessages"]) + int(
+                attrs["ApproximateNumberOfMessagesNotVisible"]
+            )
+        return total
+
+    def drain(self, timeout: float = 30.0) -> int:
+        """Pump until every source queue is empty; the number of records handled.
+
+        Raises TimeoutError if work is still queued after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        handled = 0
+        while True:
+            round_handled = self.pump_once()
+            handled += round_handled
+            if round_handled == 0 and self.pending() == 0:
+                return handled
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"queues not drained after {timeout:.0f}s ({self.pending()} pending)"
+                )
+            if round_handled == 0:
+                time.sleep(0.05)  # in-flight messages only: wait for them to come back
+
+    def run_pump(self, stop: threading.Event, interval: float = 0.05) -> None:
+        """Pump and fire due schedules until ``stop`` is set (the server's background thread)."""
+        while not stop.is_set():
+            try:
+                self.fire_due_schedules()
+                busy = self.pump_once()
+            except Exception:
+                log.exception("local pump failed; retrying")
+                busy = 0
+            if not busy:
+                stop.wait(interval)
+
+    # ------------------------------------------------------------------ schedules
+    def fire_due_schedules(self, now: datetime | None = None) -> list[str]:
+        """Deliver one-time schedules (``at(...)``) that are due to their SQS target, then delete them.
+
+        Returns the names of the schedules fired.
+        """
+        now = now or datetime.now(UTC)
+        scheduler = self.client("scheduler")
+        fired = []
+        for summary in _paginate(scheduler.list_schedules, "Schedules"):
+            name, group = summary["Name"], summary.get("GroupName", "default")
+            schedule = scheduler.get_schedule(Name=name, GroupName=group)
+            due = schedule_due_at(
+                schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone")
+            )
+            if due is None or due > now or schedule.get("State") == "DISABLED":
+                continue
+            target = schedule["Target"]
+            if ":sqs:" not in target["Arn"]:
+                if name not in self._skipped_schedules:
+                    log.warning(
+                        "schedule %s targets %s, which runs only on AWS", name, target["Arn"]
+                    )
+                    self._skipped_schedules.add(name)
+                continue
+            self.client("sqs").send_message(
+                QueueUrl=self._queue_url(target["Arn"]), MessageBody=target.get("Input", "{}")
+            )
+            scheduler.delete_schedule(Name=name, GroupName=group)
+            fired.append(name)
+        return fired
+
+    def schedules(self) -> list[dict]:
+        """Every schedule still waiting: name, group, expression."""
+        scheduler = self.client("scheduler")
+        out = []
+        for summary in _paginate(scheduler.list_schedules, "Schedules"):
+            schedule = scheduler.get_schedule(
+                Name=summary["Name"], GroupName=summary.get("GroupName", "default")
+            )
+            out.append(
+                {
+                    "name": schedule["Name"],
+                    "group": schedule.get("GroupName"),
+                    "expression": schedule["ScheduleExpression"],
+                }
+            )
+        return out
+
+    # ------------------------------------------------------------------ dead letters
+    def dead_letter_queues(self) -> dict[str, str]:
+        """Logical id -> URL of every queue the template uses as a dead-letter queue."""
+        assert self.stack is not None
+        arns = set()
+        for res in self.stack.template["Resources"].values():
+            props = (
+                self._resolve(res.get("Properties") or {})
+                if res.get("Type") == "AWS::SQS::Queue"
+                else {}
+            )
+            if arn := (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn"):
+                arns.add(arn)
+        for spec in self.functions.values():
+            for event in spec.events.values():
+                props = event.get("Properties") or {}
+                if "DeadLetterConfig" in props:
+                    arns.add(self._resolve(props["DeadLetterConfig"]).get("Destination"))
+        by_arn = {v: lid for (lid, attr), v in self.stack.resolver.attrs.items() if attr == "Arn"}
+        return {by_arn.get(arn, arn): self._queue_url(arn) for arn in arns if arn}
+
+    def dead_letters(self) -> dict[str, int]:
+        """Logical id -> messages waiting in that dead-letter queue (only non-empty ones)."""
+        sqs = self.client("sqs")
+        counts = {}
+        for logical_id, url in self.dead_letter_queues().items():
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+            )
+            count = int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+            if count:
+                counts[logical_id] = count
+        return counts
+
+
+# ---------------------------------------------------------------------- event shapes
+def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:
+    """The Lambda event for a batch of SQS messages (as returned by ReceiveMessage)."""
+    records = []
+    for m in messages:
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": dict(m.get("Attributes", {})),
+                "messageAttributes": {
+                    name: _lambda_message_attribute(value)
+                    for name, value in (m.get("MessageAttributes") or {}).items()
+                },
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
+    return {"Records": records}
+
+
+def _lambda_message_attribute(value: dict) -> dict:
+    # Lambda spells SQS message attributes in camelCase, ReceiveMessage in PascalCase.
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType", "String"),
+    }
+
+
+def sns_event(notification: dict, subscription_arn: str) -> dict:
+    """The Lambda event for one SNS notification (as an SQS subscription receives it)."""
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "Sns": {
+                    "Type": notification.get("Type", "Notification"),
+                    "MessageId": notification.get("MessageId", str(uuid.uuid4())),
+                    "TopicArn": notification.get("TopicArn", ""),
+                    "Subject": notification.get("Subject"),
+                    "Message": notification.get("Message", ""),
+                    "Timestamp": notification.get("Timestamp", ""),
+                    "SignatureVersion": notification.get("SignatureVersion", "1"),
+                    "Signature": notification.get("Signature", ""),
+                    "SigningCertUrl": notification.get("SigningCertURL", ""),
+                    "UnsubscribeUrl": notification.get("UnsubscribeURL", ""),
+                    "MessageAttributes": notification.get("MessageAttributes", {}),
+                },
+            }
+        ]
+    }
+
+
+def failed_ids(result: Any) -> set[str]:
+    """Message ids a partial batch response reports as failed."""
+    if not isinstance(result, dict):
+        return set()
+    return {
+        f["itemIdentifier"] for f in result.get("batchItemFailures") or [] if isinstance(f, dict)
+    }
+
+
+def schedule_due_at(expression: str, timezone: str | None) -> datetime | None:
+    """When a one-time schedule ``at(yyyy-mm-ddThh:mm:ss)`` fires; None for rate/cron ones."""
+    if not expression.startswith("at(") or not expression.endswith(")"):
+        return None
+    local = datetime.fromisoformat(expression[3:-1])
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(timezone or "UTC"))
+    return local.astimezone(UTC)
+
+
+def _paginate(call: Callable[..., dict], key: str, **kwargs: Any) -> Iterable[dict]:
+    token = None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        yield from page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return

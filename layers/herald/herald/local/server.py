@@ -1,0 +1,405 @@
+"""``herald local serve``: template.yaml's API routes on 127.0.0.1, events and queues pumped.
+
+Every Api event of every function in the template becomes a route, served as API Gateway
+(REST, v1 proxy integration) would: the same event shape, path parameters (``{id}``,
+``{proxy+}``), methods (``ANY`` included) and, locally, bearer tokens standing in for the
+authorizers — ``Authorization: Bearer local:<user>:<group>[,<group>]``:
+
+- ``Auth.Authorizer: NONE`` → open;
+- ``AWS_IAM`` → ``requestContext.identity`` carries the user's ARN;
+- a named authorizer or the API's default (Cognito) → ``requestContext.authorizer.claims``.
+
+``GET /local/outbox`` lists what SES/SNS accepted. A background thread pumps the event
+sources (see :mod:`herald.local.runner`) and fires due schedules.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from herald.local import outbox
+from herald.local.runner import LocalStack
+
+MAX_BODY_BYTES = 1024 * 1024  # API Gateway's payload limit is 10 MiB; Herald's own is 1 MiB
+BEARER = re.compile(r"^Bearer local:([A-Za-z0-9._@+-]{1,128}):([A-Za-z0-9._,-]{0,512})$")
+OUTBOX_PATH = "/local/outbox"
+OPEN, IAM, COGNITO = "NONE", "AWS_IAM", "COGNITO"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One Api event: ``Path`` and ``Method`` as the template spells them, and its auth."""
+
+    function: str
+    path: str
+    method: str  # upper case; ANY matches every method
+    auth: str  # NONE | AWS_IAM | COGNITO
+    stage: str
+    pattern: re.Pattern
+    literal_segments: int
+    greedy: bool
+
+    def match(self, path: str) -> dict[str, str] | None:
+        m = self.pattern.match(path)
+        return None if m is None else {_param_name(k): v for k, v in m.groupdict().items()}
+
+    def sort_key(self) -> tuple:
+        # API Gateway prefers literal segments over parameters, and greedy {proxy+} last.
+        return (self.greedy, -self.literal_segments, -self.path.count("/"), self.method == "ANY")
+
+
+def _param_name(group: str) -> str:
+    return group[:-5] + "+" if group.endswith("_plus") else group
+
+
+def compile_path(path: str) -> tuple[re.Pattern, int, bool]:
+    """A regex for an API Gateway resource path; the number of literal segments; greedy?"""
+    parts, literals, greedy = [], 0, False
+    for segment in path.strip("/").split("/"):
+        if m := re.fullmatch(r"\{([A-Za-z0-9_]+)\+\}", segment):
+            parts.append(f"(?P<{m.group(1)}_plus>.+)")
+            greedy = True
+        elif m := re.fullmatch(r"\{([A-Za-z0-9_]+)\}", segment):
+            parts.append(f"(?P<{m.group(1)}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+            literals += 1 if segment else 0
+    return re.compile("^/" + "/".join(parts) + "/?$"), literals, greedy
+
+
+def routes(local: LocalStack) -> list[Route]:
+    """Every Api event of every function in the template, most specific first."""
+    assert local.stack is not None
+    resources = local.stack.template["Resources"]
+    found = []
+    for logical_id, spec in local.functions.items():
+        for event in spec.events.values():
+            if event.get("Type") != "Api":
+                continue
+            props = event.get("Properties") or {}
+            api_id = _api_logical_id(props.get("RestApiId"))
+            api = (resources.get(api_id) or {}).get("Properties") or {} if api_id else {}
+            pattern, literals, greedy = compile_path(props["Path"])
+            found.append(
+                Route(
+                    logical_id,
+                    props["Path"],
+                    str(props.get("Method", "ANY")).upper(),
+                    _auth(props, api),
+                    str(local.stack.resolver.resolve(api.get("StageName", "Prod"))),
+                    pattern,
+                    literals,
+                    greedy,
+                )
+            )
+    return sorted(found, key=Route.sort_key)
+
+
+def _api_logical_id(ref: Any) -> str | None:
+    if isinstance(ref, dict) and "Ref" in ref:
+        return ref["Ref"]
+    return None
+
+
+def _auth(event_props: dict, api_props: dict) -> str:
+    api_auth = api_props.get("Auth") or {}
+    name = (event_props.get("Auth") or {}).get("Authorizer") or api_auth.get("DefaultAuthorizer")
+    if not name or name == "NONE":
+        return OPEN
+    if name == "AWS_IAM":
+        return IAM
+    # Any named authorizer (Cognito user pool, or a Lambda authorizer) checks a bearer token.
+    return COGNITO
+
+
+def find_route(table: list[Route], method: str, path: str) -> tuple[Route, dict] | None:
+    """The route serving ``method path``; a method-specific route beats ANY at equal paths."""
+    for route in table:
+        if route.method not in (method, "ANY"):
+            continue
+        params = route.match(path)
+        if params is not None:
+            return route, params
+    return None
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: str
+    groups: tuple[str, ...]
+
+
+def parse_bearer(header: str | None) -> Caller | None:
+    """``Bearer local:<user>:<group>[,<group>]`` → the caller; anything else → None."""
+    m = BEARER.match((header or "").strip())
+    if m is None:
+        return None
+    return Caller(m.group(1), tuple(g for g in m.group(2).split(",") if g))
+
+
+def proxy_event(
+    route: Route,
+    method: str,
+    raw_path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    params: dict[str, str],
+    caller: Caller | None,
+    source_ip: str,
+) -> dict:
+    """An API Gateway REST (v1) proxy integration event."""
+    url = urlsplit(raw_path)
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in headers:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    query = parse_qsl(url.query, keep_blank_values=True)
+    qs_multi: dict[str, list[str]] = {}
+    for name, value in query:
+        qs_multi.setdefault(name, []).append(value)
+    text, is_b64 = _body(body)
+    now = datetime.now(UTC)
+    context: dict[str, Any] = {
+        "accountId": "123456789012",
+        "apiId": "local",
+        "resourceId": "local",
+        "stage": route.stage,
+        "requestId": str(uuid.uuid4()),
+        "extendedRequestId": str(uuid.uuid4()),
+        "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "requestTimeEpoch": int(now.timestamp() * 1000),
+        "resourcePath": route.path,
+        "httpMethod": method,
+        "path": f"/{route.stage}{url.path}",
+        "protocol": "HTTP/1.1",
+        "domainName": single.get("Host", "127.0.0.1"),
+        "identity": {"sourceIp": source_ip, "userAgent": single.get("User-Agent")},
+    }
+    if caller is not None and route.auth == IAM:
+        context["identity"].update(
+            userArn=f"arn:aws:iam::123456789012:user/{caller.user}",
+            caller=caller.user,
+            user=caller.user,
+            accountId="123456789012",
+            accessKey="LOCALACCESSKEY",
+        )
+    elif caller is not None and route.auth == COGNITO:
+        context["authorizer"] = {
+            "claims": {
+                "cognito:username": caller.user,
+                "sub": caller.user,
+                # API Gateway passes claims as strings; groups comma-separated.
+                "cognito:groups": ",".join(caller.groups),
+            }
+        }
+    return {
+        "resource": route.path,
+        "path": url.path,
+        "httpMethod": method,
+        "headers": single or None,
+        "multiValueHeaders": multi or None,
+        "queryStringParameters": dict(query) or None,
+        "multiValueQueryStringParameters": qs_multi or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": text,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def _body(body: bytes) -> tuple[str | None, bool]:
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
+
+
+def error_body(code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message}}).encode()
+
+
+class LocalApi(ThreadingHTTPServer):
+    """The HTTP server: routes from the template, handlers invoked through the LocalStack."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int) -> None:
+        # Bound before the stack starts, so that port 0 (any free port) is known to the stack.
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.local: LocalStack | None = None
+        self.table: list[Route] = []
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def attach(self, local: LocalStack) -> None:
+        """Serve ``local``'s routes (until then every request gets 503)."""
+        self.table = routes(local)
+        self.local = local
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LocalApi
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_OPTIONS(self) -> None:
+        self._serve("OPTIONS")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {self.address_string()} {format % args}", flush=True)
+
+    def _serve(self, method: str) -> None:
+        path = urlsplit(self.path).path
+        local = self.server.local
+        if local is None:
+            return self._reply(503, error_body("starting", "the local stack is starting"))
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True  # the unread body must not be parsed as a request
+            return self._reply(
+                413, error_body("payload_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+            )
+        body = self.rfile.read(length) if length else b""
+        if method == "GET" and path == OUTBOX_PATH:
+            messages = outbox.messages(local.region)
+            return self._reply(200, json.dumps(messages).encode())
+        found = find_route(self.server.table, method, path)
+        if found is None:
+            return self._reply(404, error_body("not_found", f"no route for {method} {path}"))
+        route, params = found
+        caller = parse_bearer(self.headers.get("Authorization"))
+        if route.auth != OPEN and caller is None:
+            return self._reply(
+                401,
+                error_body(
+                    "unauthorized", "send Authorization: Bearer local:<user>:<group>[,<group>]"
+                ),
+            )
+        event = proxy_event(
+            route,
+            method,
+            self.path,
+            list(self.headers.items()),
+            body,
+            params,
+            caller,
+            self.client_address[0],
+        )
+        try:
+            response = local.invoke(route.function, event, trigger=f"Api:{method} {route.path}")
+        except Exception:  # noqa: BLE001 — invoke() logged it; API Gateway answers 502
+            return self._reply(
+                502, error_body("internal_error", f"{route.function} raised; see the server log")
+            )
+        self._reply_proxy(response)
+
+    def _reply_proxy(self, response: Any) -> None:
+        if not isinstance(response, dict) or "statusCode" not in response:
+            return self._reply(502, error_body("internal_error", "malformed Lambda proxy response"))
+        body = response.get("body") or ""
+        raw = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode()
+        headers = [(k, str(v)) for k, v in (response.get("headers") or {}).items()]
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers += [(name, str(v)) for v in values]
+        self._reply(int(response["statusCode"]), raw, headers)
+
+    def _reply(
+        self, status: int, body: bytes, headers: list[tuple[str, str]] | None = None
+    ) -> None:
+        headers = headers or [("Content-Type", "application/json")]
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:  # a status code http.HTTPStatus doesn't name
+            phrase = ""
+        self.send_response(status, phrase)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def banner(local: LocalStack, api: LocalApi) -> str:
+    """What the server prints at start: where the API and AWS are, and every route."""
+    base = f"http://127.0.0.1:{api.port}"
+    lines = [
+        f"Herald local stack — AWS (moto) at {local.endpoint}, API at {base}",
+        "routes (from template.yaml):",
+    ]
+    for route in sorted(api.table, key=lambda r: (r.path, r.method)):
+        lines.append(f"  {route.method:7} {base}{route.path:40} {route.auth:8} → {route.function}")
+    lines.append(
+        f"  GET     {base}{OUTBOX_PATH:40} {'NONE':8} → what SES/SNS accepted (local only)"
+    )
+    taps = ", ".join(f"{s.function} ← {s.kind}:{s.event_name}" for s in local.sources)
+    lines.append(f"event sources pumped every 50 ms: {taps or 'none'}")
+    lines.append("auth: Authorization: Bearer local:<user>:<group>[,<group>]   · Ctrl-C stops")
+    return "\n".join(lines)
+
+
+def serve(port: int = 3000, aws_port: int = 4566, log_level: str = "INFO") -> None:
+    """Run the local stack and its API until interrupted (Ctrl-C or SIGTERM)."""
+    # SIGTERM (e.g. from a test harness or a process manager) shuts down as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    api = LocalApi(port)
+    local = LocalStack(aws_port=aws_port, api_port=api.port, log_level=log_level)
+    stop = threading.Event()
+    pump = threading.Thread(target=local.run_pump, args=(stop,), name="herald-pump", daemon=True)
+    try:
+        local.start()
+        api.attach(local)
+        pump.start()
+        print(banner(local, api), flush=True)
+        api.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    finally:
+        stop.set()
+        api.server_close()
+        if pump.is_alive():
+            pump.join(timeout=5)
+        local.stop()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

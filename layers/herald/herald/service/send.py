@@ -1,0 +1,157 @@
+"""Sending one queued message: check it is still wanted, render it, hand it to the channel.
+
+The message item is the lock: queued/deferred → sending (conditional) before the provider call,
+sending → sent after it. A redelivered record finds ``sent`` and does nothing; one that finds
+``sending`` (a crash between the provider call and the write) goes to the DLQ for a human
+instead of risking a second send.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from herald import rendering, runtime
+from herald.channels import email, push, sms
+from herald.dal import customers, records
+from herald.dal.content_cache import cache as content_cache
+from herald.errors import BadEvent, Conflict, DeliveryError, RetryableError
+from herald.model import Message
+from herald.observability import logger
+from herald.settings import settings
+
+SENDABLE = ("queued", "deferred")
+FINAL = ("sent", "failed", "suppressed", "capped")
+
+
+@dataclass
+class SendResult:
+    message_id: str
+    status: str
+    reason: str | None = None
+
+
+def parse_body(body: str) -> str:
+    try:
+        doc = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise BadEvent("queue record body is not JSON") from exc
+    message_id = doc.get("message_id") if isinstance(doc, dict) else None
+    if not isinstance(message_id, str) or not 8 <= len(message_id) <= 64:
+        raise BadEvent("queue record has no message_id")
+    return message_id
+
+
+def handle(message_id: str, *, last_attempt: bool = False) -> SendResult:
+    """Deliver one message. Raises :class:`RetryableError` when a retry may succeed."""
+    message = records.get_message(message_id)
+    if message is None:
+        raise BadEvent(f"message {message_id} does not exist")
+    if message.status in FINAL:
+        return SendResult(message_id, message.status, "already final: duplicate delivery ignored")
+    if message.status == "sending":
+        raise BadEvent(
+            f"message {message_id} was being sent when a previous attempt stopped: "
+            "the provider may have accepted it, so it is not sent again automatically"
+        )
+    customer = customers.get(message.customer_id)
+    blocked = _blocked(message, customer)
+    if blocked:
+        _finish(message, "suppressed", reason=blocked)
+        return SendResult(message_id, "suppressed", blocked)
+    try:
+        content = content_cache.get(message.content_id, message.content_version)
+        context = {
+            "customer": {k: v for k, v in customer.items() if k not in ("contact_log", "rev", "stats", "suppressed")},
+            "event": message.event,
+            "message": {
+                "id": message.message_id,
+                "channel": message.channel,
+                "rule_id": message.rule_id,
+                "unsubscribe_url": _unsubscribe_url(message),
+            },
+        }
+        rendered = rendering.render(content, message.channel, context, customer.get("locale"))
+    except DeliveryError as exc:
+        _finish(message, "failed", reason=exc.message)
+        return SendResult(message_id, "failed", exc.message)
+    try:
+        sending = records.transition(message, "sending", allowed_from=SENDABLE, attempts=message.attempts + 1)
+    except Conflict:
+        return SendResult(message_id, "skipped", "another delivery is handling it")
+    try:
+        provider_id = _deliver(sending, customer, rendered, context["message"]["unsubscribe_url"])
+    except RetryableError as exc:
+        if last_attempt:
+            _finish(sending, "failed", reason=f"gave up after {sending.attempts} attempts: {exc.message}", frm=("sending",))
+            raise
+        records.transition(sending, "queued", allowed_from=("sending",), reason=exc.message)
+        raise
+    except DeliveryError as exc:
+        _finish(sending, "failed", reason=exc.message, frm=("sending",))
+        return SendResult(message_id, "failed", exc.message)
+    _finish(sending, "sent", frm=("sending",), provider_id=provider_id, reason=None)
+    return SendResult(message_id, "sent")
+
+
+def _blocked(message: Message, customer: dict | None) -> str | None:
+    """Re-check at send time: an opt-out or bounce may have arrived since the decision."""
+    if customer is None:
+        return "unknown customer: no profile"
+    flag = (customer.get("suppressed") or {}).get(message.channel)
+    if flag:
+        return f"suppressed: {flag}"
+    if not (customer.get("consent") or {}).get(message.channel):
+        return f"no {message.channel} consent"
+    address = customer.get("email") if message.channel == "email" else customer.get("phone") if message.channel == "sms" else None
+    if message.channel in ("email", "sms"):
+        if not address:
+            return f"no {message.channel} address on the profile"
+        listed = customers.suppression_reason(address.lower() if message.channel == "email" else address)
+        if listed:
+            return f"suppressed: {listed}"
+    return None
+
+
+def _unsubscribe_url(message: Message) -> str | None:
+    if message.category != "marketing":
+        return None
+    from herald import unsubscribe  # noqa: PLC0415 — marketing only
+
+    return unsubscribe.url_for(message.customer_id, message.channel)
+
+
+def _deliver(message: Message, customer: dict, rendered: dict, unsubscribe_url: str | None) -> str:
+    if message.channel == "email":
+        return email.send(customer["email"], rendered, message.message_id, unsubscribe_url)
+    if message.channel == "sms":
+        return sms.send(customer["phone"], rendered, message.category)
+    ids, errors = [], []
+    for device in customer.get("push") or []:
+        if device.get("disabled"):
+            continue
+        try:
+            ids.append(push.send(push.endpoint_for(device), rendered, message.message_id))
+        except DeliveryError as exc:
+            errors.append(exc.message)
+    if not ids:
+        raise DeliveryError("; ".join(errors) or "no enabled push device")
+    return ",".join(ids)
+
+
+def _finish(message: Message, status: str, *, frm: tuple[str, ...] = SENDABLE, **fields) -> None:
+    try:
+        records.transition(message, status, allowed_from=frm, **fields)
+    except Conflict:
+        logger.warning("message changed meanwhile", message_id=message.message_id, wanted=status)
+    logger.info("message " + status, message_id=message.message_id, channel=message.channel,
+                rule_id=message.rule_id, reason=fields.get("reason"))
+
+
+def dead_letter(body: str, reason: str) -> None:
+    """Park a record on the send DLQ with its reason (for ``herald dlq redrive``)."""
+    runtime.client("sqs").send_message(
+        QueueUrl=settings().send_dlq_url,
+        MessageBody=body,
+        MessageAttributes={"herald_reason": {"DataType": "String", "StringValue": reason[:1000]}},
+    )
