@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +60,134 @@ def aws(monkeypatch):
         yield stack
         settings.cache_clear()
         runtime.reset()
+
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # daytime in Europe, 23:00 in Tokyo
+
+
+@pytest.fixture
+def handlers(aws):
+    """The Lambda handler modules, imported as the runtime would (after the environment is set)."""
+    import importlib
+
+    class Handlers:
+        def __getattr__(self, name: str):
+            return importlib.import_module(f"functions.{name}.app")
+
+    return Handlers()
+
+
+@pytest.fixture
+def demo_data(aws):
+    """The example rules/ published and events/customers.json upserted."""
+    from herald import rulesfiles
+    from herald.dal import customers
+    from herald.model import parse_customer
+
+    rulesfiles.load_into_tables(REPO / "rules", echo=lambda _line: None)
+    for doc in json.loads((REPO / "events" / "customers.json").read_text()):
+        customers.upsert(parse_customer(doc))
+    return aws
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freeze the decide function's clock; returns a setter for moving it."""
+    from herald.service import decide
+
+    current = [DEMO_NOW]
+    monkeypatch.setattr(decide, "utcnow", lambda: current[0])
+
+    def set_now(value: datetime) -> None:
+        current[0] = value
+
+    return set_now
+
+
+def eventbridge(name: str, customer_id: str, event_id: str, **detail) -> dict:
+    """An EventBridge envelope as the bus delivers it to the decide function."""
+    return {
+        "version": "0",
+        "id": f"eb-{event_id}",
+        "detail-type": name,
+        "source": "tests",
+        "account": "123456789012",
+        "time": "2026-11-24T14:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"customer_id": customer_id, "event_id": event_id, **detail},
+    }
+
+
+def drain_send_queue(handlers, context, max_rounds: int = 20) -> list[dict]:
+    """Feed the send queue to the send handler until empty; returns the batch responses."""
+    import boto3
+
+    from herald.settings import settings
+
+    sqs = boto3.client("sqs")
+    url = settings().send_queue_url
+    responses = []
+    for _ in range(max_rounds):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+        records = got.get("Messages", [])
+        if not records:
+            break
+        event = {"Records": [sqs_record(m, settings().send_queue_arn) for m in records]}
+        response = handlers.send.lambda_handler(event, context)
+        responses.append(response)
+        failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+        for m in records:
+            if m["MessageId"] in failed:
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+            else:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return responses
+
+
+def sqs_record(message: dict, arn: str) -> dict:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {"ApproximateReceiveCount": "1"}),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": "us-east-1",
+    }
+
+
+def ses_sent() -> list[dict]:
+    """What moto's SES accepted: recipients, subject and the parsed MIME message."""
+    from email import message_from_string, policy
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    out = []
+    for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
+        mime = message_from_string(m.raw_data, policy=policy.default)
+        out.append({"to": mime["To"], "subject": mime["Subject"], "mime": mime})
+    return out
+
+
+def sms_sent() -> list[tuple[str, str]]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    return list(sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values())
+
+
+def push_sent() -> list[tuple[str, dict]]:
+    """(platform endpoint token, payload) of every push moto's SNS accepted."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    out = []
+    for endpoint in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].platform_endpoints.values():
+        for message in getattr(endpoint, "messages", {}).values():
+            out.append((endpoint.token, json.loads(message)))
+    return out

@@ -52,7 +52,7 @@ class Ruleset:
             condition = expressions.compile_condition(rule.when) if rule.when else None
             grouped.setdefault(rule.on, []).append(CompiledRule(rule, condition))
         self.by_event: dict[str, tuple[CompiledRule, ...]] = {}
-        self.paths_by_event: dict[str, frozenset] = {}
+        self.paths_by_event: dict[str, dict] = {}  # event name -> projection plan
         for name, compiled in grouped.items():
             compiled.sort(key=lambda c: (-c.rule.priority, c.rule.id))
             self.by_event[name] = tuple(compiled)
@@ -60,7 +60,7 @@ class Ruleset:
             for c in compiled:
                 if c.condition is not None:
                     paths |= c.condition.paths
-            self.paths_by_event[name] = frozenset(paths)
+            self.paths_by_event[name] = expressions.plan(frozenset(paths))
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -153,39 +153,49 @@ def decide(
     profile = profile_context(customer_doc, event.customer_id)
     context = expressions.project(
         {"event": event.detail, "customer": profile, "now": now_iso},
-        ruleset.paths_by_event.get(event.name, frozenset()),
+        ruleset.paths_by_event.get(event.name, {}),
     )
     trace_rules = []
     planned: list[tuple[SendAction, CompiledRule, str, int]] = []
+    effects, offers = decision.effects, decision.offers
     for compiled in candidates:
         rule = compiled.rule
-        entry: dict[str, Any] = {"rule_id": rule.id, "version": rule.version, "priority": rule.priority}
-        trace_rules.append(entry)
-        if not rule.is_active(now):
-            entry.update(matched=None, skipped="outside its active window")
+        if (rule.active_from or rule.active_until) and not rule.is_active(now):
+            trace_rules.append(
+                {"rule_id": rule.id, "version": rule.version, "priority": rule.priority,
+                 "matched": None, "skipped": "outside its active window"}
+            )
             continue
-        if compiled.condition is None:
+        condition = compiled.condition
+        if condition is None:
             matched = True
         else:
             try:
-                matched = compiled.condition.evaluate(context) is True
+                matched = condition.compiled.evaluate(context) is True
             except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
-                entry.update(matched=None, error=expressions.describe_error(exc))
+                trace_rules.append(
+                    {"rule_id": rule.id, "version": rule.version, "priority": rule.priority,
+                     "matched": None, "error": expressions.describe_error(exc)}
+                )
                 continue
-        branch = "then" if matched else "else"
         actions = rule.then if matched else rule.else_
-        entry.update(matched=matched, branch=branch if actions else None)
+        branch = "then" if matched else "else"
+        trace_rules.append(
+            {"rule_id": rule.id, "version": rule.version, "priority": rule.priority,
+             "matched": matched, "branch": branch if actions else None}
+        )
         for index, action in enumerate(actions):
-            if isinstance(action, SendAction):
+            kind = action.kind
+            if kind == "send":
                 planned.append((action, compiled, branch, index))
-            elif isinstance(action, OfferAction):
+            elif kind == "offer":
                 version = action.content.version or ruleset.content_versions.get(action.content.id)
                 if version:
-                    decision.offers.append(
+                    offers.append(
                         Offer(rule.id, rule.version, action.placement, action.content.id, version, action.value)
                     )
             else:
-                decision.effects.append(Effect(rule.id, action))
+                effects.append(Effect(rule.id, action))
     decision.trace = {
         "event_id": event.event_id,
         "event_name": event.name,
@@ -193,7 +203,7 @@ def decide(
         "decided_at": now_iso,
         "ruleset_revision": ruleset.revision,
         "rules": trace_rules,
-        "actions": _arbitrate(decision, planned, ruleset, customer_doc, now, contact_policy),
+        "actions": _arbitrate(decision, planned, ruleset, customer_doc, now, now_iso, contact_policy),
     }
     decision.trace["actions"].extend(
         {"rule_id": e.rule_id, "kind": e.action.kind, "outcome": "run"} for e in decision.effects
@@ -206,9 +216,11 @@ def decide(
     return decision
 
 
-def _arbitrate(decision, planned, ruleset, customer_doc, now, contact_policy) -> list[dict]:
+def _arbitrate(decision, planned, ruleset, customer_doc, now, now_iso, contact_policy) -> list[dict]:
     """Contact policy first, then at most ``max_messages_per_event``, highest priority first."""
     event = decision.event
+    if not planned:
+        return []
     log = policy.recent_contacts(
         (customer_doc or {}).get("contact_log") or [], now, contact_policy.longest_window
     )
@@ -266,7 +278,7 @@ def _arbitrate(decision, planned, ruleset, customer_doc, now, contact_policy) ->
         if verdict.status in ("queued", "deferred"):
             budget -= 1
             if rule.category == "marketing":
-                log.append([action.channel, iso(now)])
+                log.append([action.channel, now_iso])
                 decision.contact_log_changed = True
     return trace
 

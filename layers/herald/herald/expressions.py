@@ -80,27 +80,33 @@ def compile_condition(expression: str) -> Condition:
     return cached
 
 
-def project(context: dict, paths: frozenset) -> dict:
-    """The smallest context holding every path in ``paths`` (missing paths stay missing)."""
-    out: dict = {}
-    for path in paths:
-        src = context
-        dst = out
-        last = len(path) - 1
+def plan(paths: frozenset) -> dict:
+    """A projection plan: nested keys to copy, ``None`` meaning "the whole value"."""
+    tree: dict = {}
+    for path in sorted(paths, key=len):  # shorter first: a whole ancestor covers its children
+        node = tree
         for depth, key in enumerate(path):
-            if not isinstance(src, dict) or key not in src:
+            if depth == len(path) - 1:
+                node[key] = None
                 break
-            value = src[key]
-            if depth == last:
-                dst[key] = value
-            else:
-                nxt = dst.get(key)
-                if nxt is None:
-                    nxt = dst[key] = {}
-                elif nxt is value:  # an ancestor path was copied whole already
-                    break
-                dst = nxt
-                src = value
+            child = node.get(key, {})
+            if child is None:
+                break
+            node[key] = child
+            node = child
+    return tree
+
+
+def project(context: dict, tree: dict) -> dict:
+    """The smallest context holding every path of the plan (missing paths stay missing)."""
+    out = {}
+    for key, sub in tree.items():
+        if key in context:
+            value = context[key]
+            if sub is None:
+                out[key] = value
+            elif isinstance(value, dict):
+                out[key] = project(value, sub)
     return out
 
 

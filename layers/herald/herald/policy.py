@@ -180,6 +180,8 @@ def next_allowed(quiet: QuietHours, now: datetime, zone) -> datetime:
 
 def recent_contacts(log: list, now: datetime, keep: timedelta) -> list:
     """Drop contact-log entries older than the longest cap window."""
+    if not log:
+        return []
     cutoff = iso(now - keep)
     return [entry for entry in log if entry[1] >= cutoff]
 
@@ -202,10 +204,12 @@ def check(
     if category != "marketing":
         return ALLOW
     for cap in policy.caps:
-        cutoff = iso(now - cap.per)
-        used = sum(
-            1 for ch, ts in contact_log if ts >= cutoff and (cap.channel == "any" or ch == cap.channel)
-        )
+        used = 0
+        if contact_log:
+            cutoff = iso(now - cap.per)
+            used = sum(
+                1 for ch, ts in contact_log if ts >= cutoff and (cap.channel == "any" or ch == cap.channel)
+            )
         if used >= cap.max:
             return Verdict(
                 "capped", f"cap reached: {cap.channel} {used}/{cap.max} per {_fmt(cap.per)}"

@@ -45,14 +45,24 @@ def endpoint_for(device: dict) -> str:
         raise classify(exc, "SNS CreatePlatformEndpoint") from exc
 
 
+class EndpointDisabled(DeliveryError):
+    """APNs/FCM told SNS the token is dead (app uninstalled, token rotated): stop using it."""
+
+    code = "endpoint_disabled"
+
+    def __init__(self, endpoint_arn: str):
+        super().__init__("push endpoint disabled", field="endpoint")
+        self.endpoint_arn = endpoint_arn
+
+
 def send(endpoint_arn: str, rendered: dict, message_id: str) -> str:
     try:
         return runtime.client("sns").publish(
             TargetArn=endpoint_arn, Message=payload(rendered, message_id), MessageStructure="json"
         )["MessageId"]
-    except (ClientError, BotoCoreError) as exc:
-        error = classify(exc, "SNS Publish (push)")
-        if isinstance(exc, ClientError) and exc.response["Error"].get("Code") == "EndpointDisabled":
-            error = DeliveryError("push endpoint disabled", field="endpoint")
-            error.endpoint_disabled = True
-        raise error from exc
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "EndpointDisabled":
+            raise EndpointDisabled(endpoint_arn) from exc
+        raise classify(exc, "SNS Publish (push)") from exc
+    except BotoCoreError as exc:
+        raise classify(exc, "SNS Publish (push)") from exc

@@ -34,3 +34,18 @@ def send(phone: str, rendered: dict, category: str) -> str:
     except (ClientError, BotoCoreError) as exc:
         raise classify(exc, "SNS Publish (SMS)") from exc
     return response["MessageId"]
+
+
+def opted_out_numbers():
+    """Every phone number that replied STOP to an SNS SMS (paginated; yields E.164 numbers)."""
+    client = runtime.client("sns")
+    token = None
+    while True:
+        try:
+            page = client.list_phone_numbers_opted_out(**({"nextToken": token} if token else {}))
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, "SNS ListPhoneNumbersOptedOut") from exc
+        yield from page.get("phoneNumbers", [])
+        token = page.get("nextToken")
+        if not token:
+            return

@@ -86,6 +86,7 @@ class Invocation:
     trigger: str
     ok: bool
     error: str | None = None
+    result: Any = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class LocalStack:
         """Start moto, create the template's resources, wire the functions' event sources."""
         from moto.server import ThreadedMotoServer
 
+        # moto's server logs every request through werkzeug at INFO: too chatty for a demo.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -305,6 +308,17 @@ class LocalStack:
             self._modules[logical_id] = module
         return getattr(module, attr)
 
+    def warm(self) -> dict[str, str]:
+        """Import every function's handler now (its cold start); function -> error of those that failed."""
+        failed = {}
+        for logical_id in self.functions:
+            try:
+                self.handler(logical_id)
+            except Exception as exc:  # a broken function must not stop the others from serving
+                log.exception("%s failed to load", logical_id)
+                failed[logical_id] = f"{type(exc).__name__}: {exc}"
+        return failed
+
     def context(self, logical_id: str) -> LambdaContext:
         name = f"herald-local-{logical_id}"
         arn = f"arn:aws:lambda:{self.region}:{tpl.ACCOUNT_ID}:function:{name}"
@@ -321,7 +335,7 @@ class LocalStack:
                 )
                 log.error("%s raised on %s", logical_id, trigger, exc_info=True)
                 raise
-        self.invocations.append(Invocation(logical_id, trigger, True))
+        self.invocations.append(Invocation(logical_id, trigger, True, result=result))
         return result
 
     def failures(self) -> list[Invocation]:

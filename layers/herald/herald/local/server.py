@@ -33,6 +33,7 @@ from herald.local import outbox
 from herald.local.runner import LocalStack
 
 MAX_BODY_BYTES = 1024 * 1024  # API Gateway's payload limit is 10 MiB; Herald's own is 1 MiB
+MAX_DISCARD_BYTES = 16 * MAX_BODY_BYTES
 BEARER = re.compile(r"^Bearer local:([A-Za-z0-9._@+-]{1,128}):([A-Za-z0-9._,-]{0,512})$")
 OUTBOX_PATH = "/local/outbox"
 OPEN, IAM, COGNITO = "NONE", "AWS_IAM", "COGNITO"
@@ -54,15 +55,11 @@ class Route:
 
     def match(self, path: str) -> dict[str, str] | None:
         m = self.pattern.match(path)
-        return None if m is None else {_param_name(k): v for k, v in m.groupdict().items()}
+        return None if m is None else m.groupdict()
 
     def sort_key(self) -> tuple:
         # API Gateway prefers literal segments over parameters, and greedy {proxy+} last.
         return (self.greedy, -self.literal_segments, -self.path.count("/"), self.method == "ANY")
-
-
-def _param_name(group: str) -> str:
-    return group[:-5] + "+" if group.endswith("_plus") else group
 
 
 def compile_path(path: str) -> tuple[re.Pattern, int, bool]:
@@ -70,7 +67,8 @@ def compile_path(path: str) -> tuple[re.Pattern, int, bool]:
     parts, literals, greedy = [], 0, False
     for segment in path.strip("/").split("/"):
         if m := re.fullmatch(r"\{([A-Za-z0-9_]+)\+\}", segment):
-            parts.append(f"(?P<{m.group(1)}_plus>.+)")
+            # API Gateway names the parameter without the "+": {proxy+} → pathParameters.proxy
+            parts.append(f"(?P<{m.group(1)}>.+)")
             greedy = True
         elif m := re.fullmatch(r"\{([A-Za-z0-9_]+)\}", segment):
             parts.append(f"(?P<{m.group(1)}>[^/]+)")
@@ -291,7 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(503, error_body("starting", "the local stack is starting"))
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
-            self.close_connection = True  # the unread body must not be parsed as a request
+            self._discard(length)
             return self._reply(
                 413, error_body("payload_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
             )
@@ -328,6 +326,17 @@ class _Handler(BaseHTTPRequestHandler):
                 502, error_body("internal_error", f"{route.function} raised; see the server log")
             )
         self._reply_proxy(response)
+
+    def _discard(self, length: int) -> None:
+        """Read an oversized body away (a client still sending would see a reset otherwise)."""
+        if length > MAX_DISCARD_BYTES:
+            self.close_connection = True  # not worth reading: drop the connection after replying
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 64 * 1024))
+            if not chunk:
+                break
+            length -= len(chunk)
 
     def _reply_proxy(self, response: Any) -> None:
         if not isinstance(response, dict) or "statusCode" not in response:
@@ -387,9 +396,12 @@ def serve(port: int = 3000, aws_port: int = 4566, log_level: str = "INFO") -> No
     pump = threading.Thread(target=local.run_pump, args=(stop,), name="herald-pump", daemon=True)
     try:
         local.start()
+        failed = local.warm()  # cold starts now, not on the first request
         api.attach(local)
         pump.start()
         print(banner(local, api), flush=True)
+        for function, error in failed.items():
+            print(f"✗ {function} failed to load: {error}", flush=True)
         api.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)

@@ -1,0 +1,95 @@
+"""`make bench`: Herald's performance figures, printed and written to bench/results.json.
+
+Figures and goals (issues 2-4):
+  decide_core_events_per_s >= 10,000 and decide_core_p99_ms <= 1   (engine alone, 1,000 rules)
+  engine_us_per_rule <= 3 x zen_raw_eval_us                        (engine overhead per rule)
+  render_per_s >= 20,000                                           (realistic email)
+  aws_calls_per_event <= 3, rules_table_reads == 0                 (decide, steady state)
+  cold_import_ms[handler] <= 1.6 x cold_import_ms[boto3]
+  admin_publish_to_live_s <= 5, admin_p99_ms                       (bench/admin.py)
+  faults_lost == 0, faults_duplicated == 0, policy_us_per_message  (bench/guardrails.py)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # bench/ is a folder of scripts, not a package
+
+import core  # noqa: E402
+
+
+def _optional(name: str):
+    path = HERE / f"{name}.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _section(title: str, fn) -> dict:
+    print(f"· {title} …", flush=True)
+    t0 = time.perf_counter()
+    result = fn()
+    print(f"  done in {time.perf_counter() - t0:.1f} s: {json.dumps(result)}", flush=True)
+    return result
+
+
+def main() -> int:
+    started = time.perf_counter()
+    results: dict = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count(), "platform": platform.platform()},
+    }
+    results.update(_section("engine (1,000 rules, 50 event names, ~40-attribute profiles)", core.engine_figures))
+    results.update(_section("Liquid rendering of a realistic email", core.render_figures))
+    results.update(_section("AWS calls per event on the decide path (moto, botocore hooks)", core.aws_call_figures))
+    results.update(_section("cold import of each handler (median of 5 fresh processes)", core.cold_import_figures))
+    for name, title in (("admin", "admin API: save/publish latency, publish-to-live"), ("guardrails", "guardrails: fault run, policy cost")):
+        module = _optional(name)
+        if module is not None:
+            results.update(_section(title, module.run))
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("\n" + _summary(results))
+    print(f"\nwritten to {HERE / 'results.json'} in {results['bench_seconds']} s")
+    return 0
+
+
+def _summary(r: dict) -> str:
+    def check(ok: bool) -> str:
+        return "ok " if ok else "MISS"
+
+    lines = [
+        f"[{check(r['decide_core_events_per_s'] >= 10_000)}] decide core: {r['decide_core_events_per_s']:,} events/s (goal >= 10,000)",
+        f"[{check(r['decide_core_p99_ms'] <= 1)}] decide core p99: {r['decide_core_p99_ms']} ms (goal <= 1)",
+        f"[{check(r['engine_us_per_rule'] <= 3 * r['zen_raw_eval_us'])}] engine {r['engine_us_per_rule']} us/rule vs raw ZEN "
+        f"{r['zen_raw_eval_us']} us (full profile) / {r['zen_raw_eval_projected_us']} us (projected) (goal <= 3x raw)",
+        f"[{check(r['render_per_s'] >= 20_000)}] render: {r['render_per_s']:,}/s (goal >= 20,000)",
+        f"[{check(r['aws_calls_per_event'] <= 3 and r['rules_table_reads'] == 0)}] AWS calls/event: {r['aws_calls_per_event']} "
+        f"{r['aws_calls_by_operation']}, rules-table reads {r['rules_table_reads']} (goal <= 3, 0)",
+    ]
+    boto = r["cold_import_ms"]["boto3"]
+    for name, ms in r["cold_import_ms"].items():
+        if name != "boto3":
+            lines.append(f"[{check(ms <= 1.6 * boto)}] cold import {name}: {ms} ms = {ms / boto:.2f} x boto3 ({boto} ms) (goal <= 1.6x)")
+    if "admin_publish_to_live_s" in r:
+        lines.append(f"[{check(r['admin_publish_to_live_s'] <= 5)}] publish to live: {r['admin_publish_to_live_s']} s (goal <= 5)")
+        lines.append(f"[ -- ] admin p99: {r.get('admin_p99_ms')}")
+    if "faults_lost" in r:
+        ok = r["faults_lost"] == 0 and r["faults_duplicated"] == 0
+        lines.append(f"[{check(ok)}] faults: lost {r['faults_lost']}, duplicated {r['faults_duplicated']} at rate {r.get('faults_rate')}")
+        lines.append(f"[ -- ] policy check: {r.get('policy_us_per_message')} us/message")
+    lines.append(f"[{check(r['bench_seconds'] <= 60)}] bench took {r['bench_seconds']} s (goal <= 60)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Rules and contents as marketers change them: drafts, publish, rollback, pause, archive.
+
+Versions are immutable: a save writes a new draft version (409 on a stale
+``expected_version``), publish and rollback only move the live pointer. Every change is
+validated first (nothing invalid is stored or goes live) and lands in the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from herald.admin import validation
+from herald.admin.users import User
+from herald.dal import audit
+from herald.dal.versions import Head, Version, VersionStore, check_version
+from herald.dal.versions import contents as content_store
+from herald.dal.versions import rules as rule_store
+from herald.errors import Conflict, Forbidden, ValidationError
+from herald.model import check_id, parse_rule
+from herald.settings import settings
+
+EXPECTED_VERSION = "expected_version"
+
+
+def view(version: Version, head: Head) -> dict:
+    """A version as the API shows it: the document plus where it stands."""
+    return {
+        **version.doc,
+        "id": version.id,
+        "version": version.version,
+        "state": head.state,
+        "published_version": head.published_version,
+        "latest_version": head.latest_version,
+        "live": head.state == "published" and head.published_version == version.version,
+        "created_by": version.created_by,
+        "created_at": version.created_at,
+    }
+
+
+def summary(head: Head) -> dict:
+    return {
+        "id": head.id,
+        "state": head.state,
+        "latest_version": head.latest_version,
+        "published_version": head.published_version,
+        "updated_at": head.updated_at,
+        "updated_by": head.updated_by,
+    }
+
+
+class Catalog:
+    """The admin use cases of one kind of versioned document ("rule" or "content")."""
+
+    def __init__(self, store: VersionStore):
+        self.store = store
+        self.kind = store.kind
+
+    # ------------------------------------------------------------------ reads
+    def list(self, user: User) -> list[dict]:
+        user.require_editor()
+        return [summary(h) for h in sorted(self.store.heads(), key=lambda h: h.id)]
+
+    def get(self, user: User, entity_id: str) -> dict:
+        user.require_editor()
+        head = self.store.head(check_id(entity_id))
+        return view(self.store.version(entity_id, head.latest_version), head)
+
+    def versions(self, user: User, entity_id: str) -> list[dict]:
+        user.require_editor()
+        head = self.store.head(check_id(entity_id))
+        return [view(v, head) for v in self.store.versions(entity_id)]
+
+    # ------------------------------------------------------------------ drafts
+    def create(self, user: User, doc: dict) -> dict:
+        """Version 1 as a draft; 409 if the id exists."""
+        user.require_editor()
+        normal = self._validate(doc)
+        created = self.store.create(normal["id"], normal, user.name)
+        audit.record(self.kind, created.id, "create", user.name, to_version=1)
+        return view(created, self.store.head(created.id))
+
+    def save(self, user: User, entity_id: str, body: dict) -> dict:
+        """A new draft version; ``body[expected_version]`` must be the latest version."""
+        user.require_editor()
+        check_id(entity_id)
+        doc = dict(body)
+        expected = check_version(doc.pop(EXPECTED_VERSION, None), EXPECTED_VERSION)
+        doc.setdefault("id", entity_id)
+        if doc["id"] != entity_id:
+            raise ValidationError(f"id {doc['id']!r} differs from the URL's {entity_id!r}", field="id")
+        normal = self._validate(doc)
+        saved = self.store.save(entity_id, normal, expected, user.name)
+        audit.record(
+            self.kind, entity_id, "save", user.name, from_version=expected, to_version=saved.version
+        )
+        return view(saved, self.store.head(entity_id))
+
+    def _validate(self, doc: Any) -> dict:
+        if self.kind == "rule":
+            return validation.rule(doc).to_doc()
+        return validation.content(doc).to_doc()
+
+    # ------------------------------------------------------------------ live pointer
+    def publish(self, user: User, entity_id: str, version: Any) -> dict:
+        """Make ``version`` live (approvers; two-person rule when enabled)."""
+        user.require_approver("publishing")
+        head = self._live_head(entity_id)
+        target = self.store.version(entity_id, check_version(version))
+        if head.state == "published" and head.published_version == target.version:
+            return view(target, head)  # already live: nothing to change, nothing to audit
+        return self._go_live(user, head, target, "publish")
+
+    def rollback(self, user: User, entity_id: str, version: Any) -> dict:
+        """Make an older version than the published one live again."""
+        user.require_approver("rolling back")
+        head = self._live_head(entity_id)
+        target_version = check_version(version)
+        if not head.published_version or target_version >= head.published_version:
+            raise Conflict(
+                f"roll back goes to a version older than the published one "
+                f"({head.published_version or 'none'}); publish {target_version} instead",
+                field="version",
+            )
+        return self._go_live(user, head, self.store.version(entity_id, target_version), "rollback")
+
+    def _live_head(self, entity_id: str) -> Head:
+        head = self.store.head(check_id(entity_id))
+        if head.state == "archived":
+            raise Conflict(f"{self.kind} {entity_id} is archived", field="id")
+        return head
+
+    def _go_live(self, user: User, head: Head, target: Version, action: str) -> dict:
+        if settings().two_person_rule and target.created_by == user.name:
+            raise Forbidden(
+                f"two-person rule: {user.name} wrote version {target.version} of "
+                f"{self.kind} {target.id}; another approver must {action} it"
+            )
+        if self.kind == "rule":
+            validation.rule_publishable(parse_rule(target.doc, target.version))
+        else:
+            validation.content_publishable(target.id, target.doc, rule_store.live())
+        before, after = self.store.set_live(target.id, target.version, "published", user.name)
+        audit.record(
+            self.kind,
+            target.id,
+            action,
+            user.name,
+            from_version=_live_version(before),
+            to_version=target.version,
+        )
+        return view(target, after)
+
+    def pause(self, user: User, entity_id: str) -> dict:
+        """Stop matching: the rule keeps its versions and published pointer, nothing is live."""
+        user.require_approver("pausing")
+        head = self._live_head(entity_id)
+        if head.state != "published":
+            raise Conflict(f"{self.kind} {entity_id} is not live ({head.state})", field="id")
+        return self._stop(user, head, "paused", "pause")
+
+    def archive(self, user: User, entity_id: str) -> dict:
+        """Retire for good: not live, no new versions; history and audit stay."""
+        user.require_approver("archiving")
+        head = self.store.head(check_id(entity_id))
+        if head.state == "archived":
+            return self._latest_view(head)
+        return self._stop(user, head, "archived", "archive")
+
+    def _stop(self, user: User, head: Head, state: str, action: str) -> dict:
+        before, after = self.store.set_live(head.id, None, state, user.name)
+        audit.record(
+            self.kind, head.id, action, user.name, from_version=_live_version(before)
+        )
+        return self._latest_view(after)
+
+    def _latest_view(self, head: Head) -> dict:
+        return view(self.store.version(head.id, head.latest_version), head)
+
+
+def _live_version(head: Head) -> int | None:
+    return head.published_version if head.state == "published" else None
+
+
+rules = Catalog(rule_store)
+contents = Catalog(content_store)

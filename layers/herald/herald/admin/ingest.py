@@ -1,0 +1,85 @@
+"""Ingest: customer events onto the bus (``POST /events``) and profile upserts
+(``PUT /customers/{id}``), for sources that speak HTTP rather than EventBridge."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from herald import runtime
+from herald.dal import customers
+from herald.errors import RetryableError, ValidationError
+from herald.model import EVENT_NAME_PATTERN, iso, parse_customer, parse_time, utcnow
+from herald.settings import settings
+
+DEFAULT_SOURCE = "herald.api"
+EVENT_FIELDS = {"type", "customer_id", "event_id", "occurred_at", "source", "data"}
+RESERVED = ("customer_id", "event_id", "occurred_at")
+MAX_DETAIL_BYTES = 64 * 1024  # what the decide function accepts (EventBridge allows 256 KB)
+
+
+def _string(body: dict, key: str, limit: int, required: bool = False) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= limit:
+        raise ValidationError(f"{key} must be a 1-{limit} character string", field=key)
+    return value
+
+
+def publish_event(body: Any) -> str:
+    """Put ``{type, customer_id, event_id?, occurred_at?, source?, data}`` on the bus."""
+    if not isinstance(body, dict):
+        raise ValidationError("the event must be a JSON object", field="body")
+    extra = sorted(set(body) - EVENT_FIELDS)
+    if extra:
+        raise ValidationError(f"unknown field {extra[0]} (event fields go in data)", field=extra[0])
+    name = _string(body, "type", 128, required=True)
+    if not EVENT_NAME_PATTERN.match(name):
+        raise ValidationError(f"type is not an event name: {name!r}", field="type")
+    customer_id = _string(body, "customer_id", 128, required=True)
+    event_id = _string(body, "event_id", 128) or str(uuid.uuid4())
+    source = _string(body, "source", 256) or DEFAULT_SOURCE
+    if source.startswith("aws."):
+        raise ValidationError("source must not start with aws. (reserved by AWS)", field="source")
+    occurred_at = iso(parse_time(body["occurred_at"], "occurred_at")) if body.get("occurred_at") else iso(utcnow())
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise ValidationError("data must be an object of event fields", field="data")
+    clash = [k for k in RESERVED if k in data]
+    if clash:
+        raise ValidationError(f"data.{clash[0]} is reserved: send it at the top level", field=f"data.{clash[0]}")
+    detail = json.dumps(
+        {"customer_id": customer_id, "event_id": event_id, "occurred_at": occurred_at, **data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    if len(detail.encode()) > MAX_DETAIL_BYTES:
+        raise ValidationError(f"data is larger than {MAX_DETAIL_BYTES // 1024} KB", field="data")
+    response = runtime.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": settings().event_bus_name,
+                "Source": source,
+                "DetailType": name,
+                "Detail": detail,
+            }
+        ]
+    )
+    if response.get("FailedEntryCount"):
+        entry = (response.get("Entries") or [{}])[0]
+        raise RetryableError(
+            f"the event bus refused the event ({entry.get('ErrorCode', 'unknown')}): retry"
+        )
+    return event_id
+
+
+def upsert_customer(customer_id: str, body: Any) -> dict:
+    """Create or replace a profile; the stored document's profile part is returned."""
+    if not isinstance(body, dict):
+        raise ValidationError("the customer must be a JSON object", field="body")
+    if body.get("customer_id") not in (None, customer_id):
+        raise ValidationError("customer_id differs from the URL's", field="customer_id")
+    stored = customers.upsert(parse_customer(body, customer_id))
+    return {k: v for k, v in stored.items() if k not in ("contact_log", "rev", "stats")}

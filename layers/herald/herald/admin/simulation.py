@@ -1,0 +1,126 @@
+"""Simulation: the real engine on one event, against the live ruleset plus draft overrides.
+
+Reads only: the live rules and contents, the stored policy and (unless given) the stored
+customer. Nothing is written, queued or sent; the answer is the decision trace.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from herald import engine, expressions
+from herald.admin.preview import customer_doc
+from herald.admin.users import User
+from herald.dal import customers
+from herald.dal.ruleset import load_policy
+from herald.dal.versions import check_version, contents, rules, ruleset_revision
+from herald.errors import BadEvent, NotFound, ValidationError
+from herald.model import Rule, check_id, iso, parse_eventbridge, parse_rule, parse_time, utcnow
+
+SOURCE = "herald.simulate"
+
+
+def envelope(event: Any) -> dict:
+    """``{type, customer_id, data}`` (the ingest shape) or an EventBridge envelope."""
+    if not isinstance(event, dict):
+        raise ValidationError("event must be an object", field="event")
+    if "detail-type" in event:
+        found = dict(event)
+    else:
+        data = event.get("data") or {}
+        if not isinstance(data, dict):
+            raise ValidationError("event.data must be an object", field="event.data")
+        found = {
+            "detail-type": event.get("type"),
+            "source": SOURCE,
+            "detail": {**data, "customer_id": event.get("customer_id")},
+        }
+        if event.get("event_id") is not None:
+            found["detail"]["event_id"] = event["event_id"]
+    found.setdefault("id", f"simulated-{uuid.uuid4()}")
+    return found
+
+
+def _overrides(value: Any, field: str) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(f"{field} must map ids to versions", field=field)
+    return {
+        check_id(k, f"{field}.{k}" if isinstance(k, str) else field): check_version(v, f"{field}.{k}")
+        for k, v in value.items()
+    }
+
+
+def _stored(store, entity_id: str, version: int, field: str):
+    try:
+        return store.version(entity_id, version)
+    except NotFound as exc:
+        raise NotFound(exc.message, field=field) from exc
+
+
+def _ruleset(rule_versions: dict[str, int], content_versions: dict[str, int]) -> engine.Ruleset:
+    live: dict[str, Rule] = {}
+    for stored in rules.live():
+        try:
+            live[stored.id] = parse_rule(stored.doc, stored.version)
+        except ValidationError:
+            continue  # decide skips it too
+    for rule_id, version in rule_versions.items():
+        stored = _stored(rules, rule_id, version, f"rules.{rule_id}")
+        live[rule_id] = parse_rule(stored.doc, version)
+    for rule in live.values():
+        if rule.when:
+            expressions.compile_condition(rule.when)
+    versions = {c.id: c.version for c in contents.live()}
+    for content_id, version in content_versions.items():
+        _stored(contents, content_id, version, f"contents.{content_id}")
+        versions[content_id] = version
+    return engine.Ruleset(list(live.values()), versions, f"{ruleset_revision()}+simulation")
+
+
+def simulate(user: User, body: dict) -> dict:
+    """Decide ``body.event`` as the decide function would, and return what would happen."""
+    user.require_editor()
+    try:
+        event = parse_eventbridge(envelope(body.get("event")))
+    except BadEvent as exc:
+        raise ValidationError(exc.message, field=f"event.{exc.field}") from exc
+    rule_versions = _overrides(body.get("rules"), "rules")
+    content_versions = _overrides(body.get("contents"), "contents")
+    now = parse_time(body["now"], "now") if body.get("now") is not None else utcnow()
+    if body.get("customer") is not None:
+        customer = customer_doc(body["customer"], event.customer_id)
+    else:
+        customer = customers.get(event.customer_id)
+    decision = engine.decide(
+        _ruleset(rule_versions, content_versions), event, customer, now, load_policy()
+    )
+    return {
+        "trace": decision.trace,
+        "messages": [
+            {
+                "message_id": m.message_id,
+                "rule_id": m.rule_id,
+                "rule_version": m.rule_version,
+                "channel": m.channel,
+                "content": f"{m.content_id}@{m.content_version}",
+                "status": m.verdict.status,
+                "reason": m.verdict.reason,
+                "send_at": iso(m.verdict.send_at) if m.verdict.send_at else None,
+            }
+            for m in decision.messages
+        ],
+        "offers": [
+            {
+                "rule_id": o.rule_id,
+                "placement": o.placement,
+                "content": f"{o.content_id}@{o.content_version}",
+                "value": o.value,
+            }
+            for o in decision.offers
+        ],
+        "customer_known": customer is not None,
+        "sent": False,
+    }

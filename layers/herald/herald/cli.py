@@ -1,0 +1,314 @@
+"""The ``herald`` command: the local stack (demo, serve) and rules as code.
+
+Exit codes: 0 ok, 1 a validation or runtime error (with a message), 2 usage. Each command
+imports what it needs inside its function, so ``herald --help`` and ``herald rules validate``
+don't pay for moto, boto3 and pynamodb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from herald.errors import HeraldError
+from herald.local.template import REPO_ROOT
+
+if TYPE_CHECKING:
+    from herald.local.runner import LocalStack
+
+DEFAULT_RULES_DIR = REPO_ROOT / "rules"
+DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``herald`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):  # a command group without its subcommand
+        getattr(args, "group", parser).print_help(sys.stderr)
+        return USAGE
+    try:
+        return int(args.run(args) or OK)
+    except HeraldError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return FAILED
+    except (OSError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="herald", description="Herald: marketing decisions on AWS serverless."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="{local,rules}")
+
+    local = commands.add_parser("local", help="run Herald on this machine (moto, no Docker)")
+    local.set_defaults(group=local)
+    local_cmds = local.add_subparsers(title="local commands", metavar="{demo,serve}")
+    demo = local_cmds.add_parser(
+        "demo", help="load rules/, replay events/demo/, print decisions and messages"
+    )
+    demo.add_argument(
+        "--rules", type=Path, default=DEFAULT_RULES_DIR, help="rules directory (default: rules/)"
+    )
+    demo.add_argument(
+        "--events",
+        type=Path,
+        default=REPO_ROOT / "events",
+        help="events directory (default: events/)",
+    )
+    demo.set_defaults(run=_demo)
+    serve = local_cmds.add_parser(
+        "serve", help="keep the local stack running, the API on 127.0.0.1"
+    )
+    serve.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
+    serve.add_argument("--aws-port", type=int, default=4566, help="moto port (default 4566)")
+    serve.add_argument(
+        "--log-level", default="INFO", help="the functions' log level (default INFO)"
+    )
+    serve.set_defaults(run=_serve)
+
+    rules = commands.add_parser("rules", help="rules as code: validate, load, push, pull")
+    rules.set_defaults(group=rules)
+    rules_cmds = rules.add_subparsers(title="rules commands", metavar="{validate,load,push,pull}")
+    validate = rules_cmds.add_parser("validate", help="check every rule and content file")
+    validate.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    validate.set_defaults(run=_validate)
+    load = rules_cmds.add_parser(
+        "load", help="write the files into a running local stack's tables and publish"
+    )
+    load.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    load.add_argument(
+        "--aws-endpoint",
+        default=DEFAULT_AWS_ENDPOINT,
+        help=f"moto endpoint (default {DEFAULT_AWS_ENDPOINT})",
+    )
+    load.add_argument(
+        "--user", default="rules-loader", help="who the versions are recorded as created by"
+    )
+    load.set_defaults(run=_load)
+    push = rules_cmds.add_parser(
+        "push", help="send the files through the admin API (new versions, publish)"
+    )
+    push.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    _api_args(push)
+    push.set_defaults(run=_push)
+    pull = rules_cmds.add_parser("pull", help="write the live rules and contents to files")
+    pull.add_argument("dir", type=Path)
+    _api_args(pull)
+    pull.set_defaults(run=_pull)
+    return parser
+
+
+def _api_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api", required=True, help="the API's base URL, e.g. http://127.0.0.1:3000"
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("HERALD_TOKEN"),
+        help="bearer token (default $HERALD_TOKEN); locally local:<user>:<group>[,<group>]",
+    )
+
+
+# ---------------------------------------------------------------------- rules
+def _validate(args: argparse.Namespace) -> int:
+    from herald import rulesfiles
+
+    found = rulesfiles.problems(args.dir)
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if found:
+        print(f"{args.dir}: {len(found)} problem(s)", file=sys.stderr)
+        return FAILED
+    contents, rules = rulesfiles.validate_dir(args.dir)
+    print(f"{args.dir}: {len(contents)} contents and {len(rules)} rules are valid")
+    return OK
+
+
+def _load(args: argparse.Namespace) -> int:
+    from herald import rulesfiles, runtime
+    from herald.settings import settings
+
+    # The tables of the stack `herald local serve` created: names follow from template.yaml.
+    os.environ.update(_stack_environment())
+    os.environ["AWS_ENDPOINT_URL"] = args.aws_endpoint
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(key, "local")
+    settings.cache_clear()
+    runtime.reset()
+    print(f"loading {args.dir} into the local stack at {args.aws_endpoint}")
+    rulesfiles.load_into_tables(args.dir, user=args.user)
+    return OK
+
+
+def _push(args: argparse.Namespace) -> int:
+    from herald import rulesfiles
+
+    if not args.token:
+        print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
+        return USAGE
+    print(f"pushing {args.dir} to {args.api}")
+    rulesfiles.push(args.dir, args.api, args.token)
+    return OK
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from herald import rulesfiles
+
+    if not args.token:
+        print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
+        return USAGE
+    print(f"pulling the live rules and contents from {args.api} into {args.dir}")
+    rulesfiles.pull(args.api, args.token, args.dir)
+    return OK
+
+
+def _stack_environment(region: str = "us-east-1") -> dict[str, str]:
+    """The functions' environment of the local stack, from template.yaml, creating nothing."""
+    from herald.local import stack, template
+
+    doc = template.load()
+    resolver = template.Resolver(doc, region=region)
+    params = resolver.parameter_values()
+    described = stack.Stack(doc, resolver, params.get("Stage", "dev"), region)
+    for logical_id, resource in doc["Resources"].items():
+        stack._assign_ids(
+            described, logical_id, resource["Type"]
+        )  # physical names, as create() does
+    described.functions = template.functions(doc, resolver)
+    return described.environment()
+
+
+# ---------------------------------------------------------------------- local
+def _serve(args: argparse.Namespace) -> int:
+    from herald.local import server
+
+    server.serve(port=args.port, aws_port=args.aws_port, log_level=args.log_level)
+    return OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from herald.local.runner import LocalStack
+
+    print("▸ starting the local stack (moto on 127.0.0.1, resources from template.yaml)")
+    with LocalStack(aws_port=0) as local:
+        print(
+            f"  {len(local.stack.physical)} resources, {len(local.functions)} functions, AWS at {local.endpoint}"
+        )
+        return _demo_steps(local, args.rules, args.events)
+
+
+def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
+    """Load rules and customers, replay the demo events one by one, print what happened."""
+    from herald import rulesfiles
+    from herald.dal import customers
+    from herald.model import parse_customer
+
+    print(f"▸ loading {_rel(rules_dir)}")
+    rulesfiles.load_into_tables(rules_dir, user="demo")
+    profiles = json.loads((events_dir / "customers.json").read_text(encoding="utf-8"))
+    print(f"▸ upserting {len(profiles)} customers from {_rel(events_dir / 'customers.json')}")
+    for profile in profiles:
+        customers.upsert(parse_customer(profile))
+    files = sorted((events_dir / "demo").glob("*.json"))
+    print(f"▸ replaying {len(files)} event files from {_rel(events_dir / 'demo')}")
+    for file in files:
+        _replay(local, file)
+    return _demo_summary(local)
+
+
+def _replay(local: LocalStack, file: Path) -> None:
+    from herald.dal import records
+
+    loaded = json.loads(file.read_text(encoding="utf-8"))
+    envelopes = loaded if isinstance(loaded, list) else [loaded]
+    first = len(local.invocations)
+    ids = local.put_events(envelopes)
+    local.drain(timeout=60)
+    statuses = {
+        inv.result.get("event_id"): inv.result.get("status")
+        for inv in local.invocations[first:]
+        if isinstance(inv.result, dict) and inv.result.get("event_id")
+    }
+    for envelope, event_bus_id in zip(envelopes, ids, strict=True):
+        detail = envelope.get("detail") or {}
+        event_id = detail.get("event_id") or event_bus_id
+        print(
+            f"\n  {file.name}: {envelope.get('detail-type')} for {detail.get('customer_id', '?')} ({event_id})"
+        )
+        trace = records.get_trace(event_id)
+        if trace is None:
+            print("    no decision recorded (rejected, or no rule listens to this event)")
+            continue
+        if statuses.get(event_id) == "replay":
+            print("    redelivered: already decided, nothing new sent")
+        for line in _trace_lines(trace):
+            print(f"    {line}")
+
+
+def _trace_lines(trace: dict) -> list[str]:
+    """A decision trace as a few readable lines: rules considered, then each action's outcome."""
+    from herald.dal import records
+
+    lines = []
+    for rule in trace.get("rules") or []:
+        if rule.get("matched") is None:
+            verdict = rule.get("skipped") or rule.get("error") or "not evaluated"
+        else:
+            verdict = f"{'matched' if rule['matched'] else 'not matched'} → {rule.get('branch') or 'no actions'}"
+        lines.append(f"rule {rule['rule_id']} v{rule.get('version')}: {verdict}")
+    if not trace.get("rules"):
+        lines.append("no published rule listens to this event")
+    for action in trace.get("actions") or []:
+        outcome = action.get("outcome")
+        message = records.get_message(action["message_id"]) if action.get("message_id") else None
+        if message is not None:
+            outcome = message.status
+        reason = (message.reason if message else None) or action.get("reason")
+        what = " ".join(str(action[k]) for k in ("kind", "channel", "content") if action.get(k))
+        lines.append(
+            f"{what} ({action['rule_id']}) → {outcome}" + (f": {reason}" if reason else "")
+        )
+    return lines
+
+
+def _demo_summary(local: LocalStack) -> int:
+    from herald.local import outbox
+
+    accepted = outbox.messages(local.region)
+    print(f"\n▸ {len(accepted)} message(s) accepted by SES/SNS")
+    for m in accepted:
+        print(f"  {m['channel']:5} {m['recipient']:32} {m['subject_or_first_line']}")
+    waiting = local.schedules()
+    if waiting:
+        print(f"▸ {len(waiting)} message(s) deferred to a later time (EventBridge Scheduler)")
+        for schedule in waiting:
+            print(f"  {schedule['name']} {schedule['expression']}")
+    failures, dead = local.failures(), local.dead_letters()
+    for failure in failures:
+        print(f"✗ {failure.function} raised on {failure.trigger}: {failure.error}", file=sys.stderr)
+    for queue, count in dead.items():
+        print(f"✗ {count} message(s) in dead-letter queue {queue}", file=sys.stderr)
+    if failures or dead:
+        return FAILED
+    print("▸ done")
+    return OK
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

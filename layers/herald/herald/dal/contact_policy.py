@@ -1,0 +1,74 @@
+"""The stored contact policy: one settings item, changed under an optimistic lock.
+
+A change writes the policy, bumps the ruleset revision (warm decide functions reload within
+their refresh interval) and appends the audit entry in one transaction: the policy never
+changes without its audit entry, and two approvers editing at once never lose an update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from herald.dal import audit
+from herald.dal.ruleset import POLICY
+from herald.dal.tables import SettingItem, bind, connection
+from herald.dal.versions import RULESET
+from herald.errors import Conflict
+from herald.model import iso, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPolicy:
+    doc: dict | None  # None: never edited (the default applies)
+    version: int  # the lock's value; 0 before the first change
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+def get() -> StoredPolicy:
+    bind()
+    try:
+        item = SettingItem.get(POLICY, consistent_read=True)
+    except DoesNotExist:
+        return StoredPolicy(None, 0)
+    return StoredPolicy(item.doc, int(item.lock or 0), item.updated_at, item.updated_by)
+
+
+def put(doc: dict, user: str, expected_version: int | None = None) -> tuple[StoredPolicy, StoredPolicy]:
+    """Store ``doc``; 409 if ``expected_version`` (or a concurrent writer) disagrees."""
+    bind()
+    try:
+        item = SettingItem.get(POLICY, consistent_read=True)
+    except DoesNotExist:
+        item = SettingItem(POLICY)
+    before = StoredPolicy(item.doc, int(item.lock or 0), item.updated_at, item.updated_by)
+    if expected_version is not None and expected_version != before.version:
+        raise Conflict(
+            f"the policy is at version {before.version}, not {expected_version}: "
+            "reload and reapply your change",
+            field="expected_version",
+        )
+    now = iso(utcnow())
+    item.doc, item.updated_at, item.updated_by = doc, now, user
+    entry = audit.Entry("policy", POLICY, "update", user, now, before.version, before.version + 1)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(item)  # conditional on the lock value read above (VersionAttribute)
+            tx.update(
+                SettingItem(RULESET),
+                actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],
+                add_version_condition=False,
+            )
+            tx.save(audit.item(entry))
+    except TransactWriteError as exc:
+        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r]
+        if "ConditionalCheckFailed" in reasons:
+            raise Conflict(
+                "the policy changed meanwhile: reload and reapply your change",
+                field="expected_version",
+            ) from exc
+        raise
+    return before, StoredPolicy(doc, before.version + 1, now, user)

@@ -1,0 +1,419 @@
+"""Rules as code: a ``rules/`` directory of YAML files, validated, loaded, pushed and pulled.
+
+Layout (one document per file, named after its id)::
+
+    rules/contents/<content-id>.yaml   # PRODUCT.md's Content shape
+    rules/rules/<rule-id>.yaml         # PRODUCT.md's Rule shape
+
+``validate_dir`` runs the checks the admin API runs on save (shape, ZEN expressions, Liquid
+templates, content references and channels), across files, and names file and field of every
+problem. ``load_into_tables`` writes straight to DynamoDB (the local stack); ``push`` and
+``pull`` go through the admin API, so versions, validation and audit are the deployed ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from herald import expressions, rendering
+from herald.errors import HeraldError, NotFound
+from herald.model import CONTENT_FIELDS, RULE_FIELDS, Content, Rule, parse_content, parse_rule
+
+KINDS = ("contents", "rules")  # load order: rules reference contents
+SUFFIXES = (".yaml", ".yml")
+HTTP_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file."""
+
+    file: str
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.message}"
+
+
+class InvalidRules(HeraldError):
+    """The directory has problems; ``problems`` lists every one (file, field, message)."""
+
+    code = "invalid_rules"
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems))
+        self.problems = problems
+
+
+class ApiError(HeraldError):
+    """The admin API refused a request (status, code and message from its error body)."""
+
+    code = "api_error"
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # contents | rules
+    path: Path
+    doc: dict
+
+
+# ---------------------------------------------------------------------- reading
+def _read_dir(path: Path) -> tuple[list[Document], list[Problem]]:
+    root = Path(path)
+    if not any((root / kind).is_dir() for kind in KINDS):
+        return [], [Problem(str(root), None, "no contents/ or rules/ directory here")]
+    docs, problems = [], []
+    for kind in KINDS:
+        folder = root / kind
+        files = (
+            sorted(p for p in folder.glob("*") if p.suffix in SUFFIXES) if folder.is_dir() else []
+        )
+        for file in files:
+            try:
+                doc = _read_file(file)
+            except ValueError as exc:
+                problems.append(Problem(str(file), None, str(exc)))
+                continue
+            if doc.get("id") != file.stem:
+                problems.append(
+                    Problem(
+                        str(file),
+                        "id",
+                        f"id {doc.get('id')!r} must match the file name {file.stem!r}",
+                    )
+                )
+                continue
+            docs.append(Document(kind, file, doc))
+    return docs, problems
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. (YAML 1.1 reads a rule's ``on:`` key as True.)"""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML as rule files mean it (``on``, ``yes``, ``no`` stay strings)."""
+    return yaml.load(text, Loader=_Loader)  # safe: _Loader is a SafeLoader
+
+
+def _read_file(file: Path) -> dict:
+    try:
+        doc = parse_yaml(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ValueError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(doc, dict):
+        raise ValueError("must hold one mapping (a rule or a content document)")
+    return doc
+
+
+def load_dir(path: Path | str) -> tuple[list[dict], list[dict]]:
+    """The (contents, rules) documents of a rules directory, as written (shape unchecked).
+
+    Raises :class:`InvalidRules` when a file can't be read or its id doesn't match its name.
+    """
+    docs, problems = _read_dir(Path(path))
+    if problems:
+        raise InvalidRules(problems)
+    return [d.doc for d in docs if d.kind == "contents"], [d.doc for d in docs if d.kind == "rules"]
+
+
+# ---------------------------------------------------------------------- validating
+def problems(path: Path | str) -> list[Problem]:
+    """Every problem in the directory (empty when it is valid)."""
+    return _check(Path(path))[2]
+
+
+def validate_dir(path: Path | str) -> tuple[list[Content], list[Rule]]:
+    """Parse and check every document; raise :class:`InvalidRules` listing every problem."""
+    contents, rules, found = _check(Path(path))
+    if found:
+        raise InvalidRules(found)
+    return contents, rules
+
+
+def _check(path: Path) -> tuple[list[Content], list[Rule], list[Problem]]:
+    docs, found = _read_dir(path)
+    # Every content file's id, valid or not: a rule naming a broken content is not "unknown".
+    known = {d.doc["id"] for d in docs if d.kind == "contents"}
+    contents: dict[str, Content] = {}
+    rules: list[tuple[Rule, Path]] = []
+    for item in docs:
+        try:
+            if item.kind == "contents":
+                content = parse_content(item.doc)
+                rendering.check_content(content)
+                contents[content.id] = content
+            else:
+                rule = parse_rule(item.doc)
+                rules.append((rule, item.path))
+                if rule.when is not None:
+                    expressions.validate(rule.when)
+        except HeraldError as exc:
+            found.append(Problem(str(item.path), exc.field, exc.message))
+    for rule, file in rules:
+        found += _reference_problems(rule, file, known, contents)
+    broken_files = {p.file for p in found}
+    return (
+        list(contents.values()),
+        [r for r, f in rules if str(f) not in broken_files],
+        found,
+    )
+
+
+def _reference_problems(
+    rule: Rule, file: Path, known: set[str], contents: dict[str, Content]
+) -> list[Problem]:
+    """Content a rule sends or offers must exist in the directory, with the channel used."""
+    found = []
+    for field, ref, channel in rule.content_refs():
+        if ref.id not in known:
+            message = f"unknown content {ref.id!r} (no contents/{ref.id}.yaml)"
+            found.append(Problem(str(file), field, message))
+        elif ref.id in contents and channel and channel not in contents[ref.id].channels:
+            found.append(Problem(str(file), field, f"content {ref.id!r} has no {channel} channel"))
+    return found
+
+
+def _normal(kind: str, doc: dict) -> dict:
+    """The canonical, JSON-safe form of a document (YAML dates become ISO strings)."""
+    return (parse_content(doc) if kind == "contents" else parse_rule(doc)).to_doc()
+
+
+# ---------------------------------------------------------------------- direct load
+def load_into_tables(
+    path: Path | str, user: str = "rules-loader", echo: Callable[[str], None] = print
+) -> list[tuple[str, str, int, str]]:
+    """Create or version every document in DynamoDB, then publish it; one line per item.
+
+    Needs the tables' environment (the local stack's). Returns (kind, id, version, what) rows.
+    """
+    from herald.dal import versions  # lazily: validate and push need no pynamodb
+
+    contents, rules = validate_dir(path)
+    done = []
+    for kind, store, items in (
+        ("contents", versions.contents, contents),
+        ("rules", versions.rules, rules),
+    ):
+        for item in items:
+            version, what = _upsert_version(store, kind, item.to_doc(), user)
+            echo(f"  {kind[:-1]:7} {item.id:28} v{version} {what}")
+            done.append((kind, item.id, version, what))
+    return done
+
+
+def _upsert_version(store: Any, kind: str, doc: dict, user: str) -> tuple[int, str]:
+    """Create, or save a new version if the document changed; publish it; audit each step."""
+    from herald.dal import audit  # lazily, as versions above
+
+    entity_id = doc["id"]
+    try:
+        head = store.head(entity_id)
+    except NotFound:
+        version, what, live = store.create(entity_id, doc, user).version, "created", None
+        audit.record(store.kind, entity_id, "create", user, to_version=version)
+    else:
+        live = head.published_version if head.state == "published" else None
+        latest = store.version(entity_id, head.latest_version)
+        if _normal(kind, latest.doc) == doc:
+            version, what = head.latest_version, "unchanged"
+        else:
+            version = store.save(entity_id, doc, head.latest_version, user).version
+            what = "new version"
+            audit.record(
+                store.kind,
+                entity_id,
+                "save",
+                user,
+                from_version=head.latest_version,
+                to_version=version,
+            )
+        if live == version:
+            return version, what + ", already live"
+    store.set_live(entity_id, version, "published", user)
+    audit.record(store.kind, entity_id, "publish", user, from_version=live, to_version=version)
+    return version, what + ", published"
+
+
+# ---------------------------------------------------------------------- admin API
+class AdminClient:
+    """A small JSON client for the admin API (urllib; bearer token)."""
+
+    def __init__(self, api_url: str, token: str):
+        self.base = api_url.rstrip("/")
+        self.authorization = token if token.startswith("Bearer ") else f"Bearer {token}"
+
+    def call(self, method: str, path: str, body: dict | None = None) -> Any:
+        """Send a request; return the decoded JSON; raise :class:`ApiError` on 4xx/5xx."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Authorization", self.authorization)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raise _api_error(method, path, exc) from exc
+        except urllib.error.URLError as exc:
+            raise ApiError(f"{method} {self.base}{path}: {exc.reason}") from exc
+        return json.loads(raw) if raw else None
+
+
+def _api_error(method: str, path: str, exc: urllib.error.HTTPError) -> ApiError:
+    try:
+        error = json.loads(exc.read() or b"{}").get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    message = error.get("message") or exc.reason
+    err = ApiError(
+        f"{method} {path}: {exc.code} {error.get('code', '')} {message}".strip(),
+        field=error.get("field"),
+    )
+    err.status = exc.code
+    return err
+
+
+def _doc_of(kind: str, body: Any) -> dict:
+    """The document in an admin API answer: under ``doc``, or the answer's own fields."""
+    if isinstance(body, dict) and isinstance(body.get("doc"), dict):
+        return body["doc"]
+    allowed = CONTENT_FIELDS if kind == "contents" else RULE_FIELDS
+    return {k: v for k, v in (body or {}).items() if k in allowed}
+
+
+def _items(body: Any, *keys: str) -> list[dict]:
+    if isinstance(body, list):
+        return body
+    for key in keys:
+        if isinstance(body, dict) and isinstance(body.get(key), list):
+            return body[key]
+    return []
+
+
+def push(
+    path: Path | str, api_url: str, token: str, echo: Callable[[str], None] = print
+) -> list[tuple[str, str, int, str]]:
+    """Send the directory to a running stack: create or new version where changed, then publish."""
+    contents, rules = validate_dir(path)
+    client = AdminClient(api_url, token)
+    done = []
+    for kind, items in (("contents", contents), ("rules", rules)):
+        for item in items:
+            version, what = _push_one(client, kind, item.to_doc())
+            echo(f"  {kind[:-1]:7} {item.id:28} v{version} {what}")
+            done.append((kind, item.id, version, what))
+    return done
+
+
+def _push_one(client: AdminClient, kind: str, doc: dict) -> tuple[int, str]:
+    base = f"/admin/{kind}"
+    item_path = f"{base}/{quote(doc['id'])}"
+    try:
+        current = client.call("GET", item_path)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        created = client.call("POST", base, doc)
+        version, what, published = int(created["version"]), "created", None
+    else:
+        latest = int(current.get("latest_version") or current["version"])
+        published = current.get("published_version")
+        if _normal(kind, _doc_of(kind, current)) == doc:
+            version, what = latest, "unchanged"
+        else:
+            saved = client.call("PUT", item_path, {**doc, "expected_version": latest})
+            version, what = int(saved["version"]), "new version"
+        if published == version and current.get("state", "published") == "published":
+            return version, what + ", already live"
+    client.call("POST", f"{item_path}/publish", {"version": version})
+    return version, what + ", published"
+
+
+def pull(
+    api_url: str, token: str, path: Path | str, echo: Callable[[str], None] = print
+) -> list[Path]:
+    """Write the live (published) version of every rule and content to ``path``'s files."""
+    client = AdminClient(api_url, token)
+    written = []
+    for kind in KINDS:
+        folder = Path(path) / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        for head in _items(client.call("GET", f"/admin/{kind}"), "items", kind):
+            live = head.get("published_version")
+            if not live or head.get("state", "published") != "published":
+                continue
+            versions = _items(
+                client.call("GET", f"/admin/{kind}/{quote(head['id'])}/versions"),
+                "items",
+                "versions",
+            )
+            found = next((v for v in versions if int(v.get("version", 0)) == int(live)), None)
+            if found is None:
+                raise ApiError(
+                    f"{kind[:-1]} {head['id']}: version {live} is not in its version list"
+                )
+            file = folder / f"{head['id']}.yaml"
+            file.write_text(dump_yaml(_normal(kind, _doc_of(kind, found))), encoding="utf-8")
+            echo(f"  {kind[:-1]:7} {head['id']:28} v{live} → {file}")
+            written.append(file)
+    return written
+
+
+# ---------------------------------------------------------------------- writing YAML
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+# Same booleans as the loader, so the ``on`` key is written bare, as people write it.
+_Dumper.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # Multi-line templates read best as literal blocks, as a marketer would write them.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _dict(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
+    # Small mappings of short scalars (an action's body, an active window) on one line.
+    flat = all(
+        isinstance(v, int | float | bool) or (isinstance(v, str) and "\n" not in v)
+        for v in value.values()
+    )
+    flow = flat and len(json.dumps(value, default=str)) <= 80
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=flow)
+
+
+_Dumper.add_representer(str, _str)
+_Dumper.add_representer(dict, _dict)
+
+
+def dump_yaml(doc: dict) -> str:
+    """A document as readable YAML (key order kept, multi-line strings as blocks)."""
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,215 @@
+"""``herald local serve`` over HTTP: a marketer's first minutes, as PRODUCT.md's API describes.
+
+Starts the real command in a subprocess on free ports, then uses the API as a client would:
+content and a rule created as drafts, published by an approver, a customer upserted, an event
+posted, and the message found in ``/local/outbox``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from herald import rulesfiles
+from herald.local import template as tpl
+
+pytestmark = pytest.mark.e2e
+
+MARKETER = "Bearer local:mia:marketers"
+APPROVER = "Bearer local:abe:approvers"
+INGEST = "Bearer local:shop:"
+START_TIMEOUT_S = 60
+DELIVERY_TIMEOUT_S = 20
+
+
+def _has_api_routes() -> bool:
+    functions = tpl.load()["Resources"].values()
+    return any(
+        event.get("Type") == "Api"
+        for res in functions
+        if res.get("Type") == "AWS::Serverless::Function"
+        for event in ((res.get("Properties") or {}).get("Events") or {}).values()
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _call(
+    base: str, method: str, path: str, body: dict | None = None, auth: str | None = None
+) -> tuple[int, object]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if auth:
+        request.add_header("Authorization", auth)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, json.loads(raw) if raw else None
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not _has_api_routes():
+        pytest.skip("template.yaml declares no Api routes yet")
+    port, aws_port = _free_port(), _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "herald.cli",
+            "local",
+            "serve",
+            "--port",
+            str(port),
+            "--aws-port",
+            str(aws_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        if process.returncode not in (0, -15):
+            print(output)
+
+
+def _wait_until_up(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"herald local serve exited:\n{process.stdout.read()}")
+        try:
+            if _call(base, "GET", "/health")[0] == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise AssertionError(f"herald local serve did not answer /health within {START_TIMEOUT_S}s")
+
+
+CONTENT = {
+    "id": "e2e-welcome",
+    "channels": {
+        "email": {
+            "subject": "Welcome, {{ customer.attributes.first_name }}!",
+            "text": "Hello {{ customer.attributes.first_name }}.\nUnsubscribe: {{ message.unsubscribe_url }}",
+        }
+    },
+}
+RULE = {
+    "id": "e2e-welcome-on-signup",
+    "name": "Welcome every new customer (e2e)",
+    "on": "e2e.signed_up",
+    "priority": 10,
+    "when": 'event.plan == "pro"',
+    "then": [{"send": {"channel": "email", "content": "e2e-welcome"}}],
+    "category": "transactional",
+}
+CUSTOMER = {
+    "email": "zoe@example.com",
+    "timezone": "UTC",
+    "consent": {"email": True},
+    "attributes": {"first_name": "Zoe"},
+}
+
+
+def test_content_and_rule_published_then_an_event_sends_the_message(server):
+    # Given content and a rule created by a marketer and published by an approver
+    for kind, doc in (("contents", CONTENT), ("rules", RULE)):
+        status, body = _call(server, "POST", f"/admin/{kind}", doc, MARKETER)
+        assert status == 201, body
+        status, body = _call(
+            server, "POST", f"/admin/{kind}/{doc['id']}/publish", {"version": 1}, APPROVER
+        )
+        assert status == 200, body
+    # And a customer
+    status, body = _call(server, "PUT", "/customers/c-zoe", CUSTOMER, INGEST)
+    assert status in (200, 201), body
+
+    # When an event arrives over HTTP
+    status, body = _call(
+        server,
+        "POST",
+        "/events",
+        {
+            "type": "e2e.signed_up",
+            "customer_id": "c-zoe",
+            "event_id": "e2e-evt-1",
+            "data": {"plan": "pro"},
+        },
+        INGEST,
+    )
+    assert status == 202, body
+
+    # Then SES accepts the email within a bounded time
+    message = _await_outbox(server, "zoe@example.com")
+    assert message["channel"] == "email"
+    assert message["subject_or_first_line"] == "Welcome, Zoe!"
+
+
+def _await_outbox(base: str, recipient: str) -> dict:
+    deadline = time.monotonic() + DELIVERY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        status, messages = _call(base, "GET", "/local/outbox")
+        assert status == 200
+        for message in messages:
+            if message["recipient"] == recipient:
+                return message
+        time.sleep(0.25)
+    raise AssertionError(f"no message to {recipient} in /local/outbox after {DELIVERY_TIMEOUT_S}s")
+
+
+def test_admin_routes_need_a_bearer_and_health_does_not(server):
+    status, body = _call(server, "GET", "/admin/rules")
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+    assert _call(server, "GET", "/health") == (200, {"status": "ok"})
+
+
+def test_rules_push_then_pull_round_trips_the_rules_directory(server, tmp_path):
+    # Given the example rules pushed through the admin API
+    token = "local:ops:marketers,approvers"
+    pushed = rulesfiles.push(tpl.REPO_ROOT / "rules", server, token, echo=lambda _: None)
+    assert pushed and all(what.endswith(("published", "already live")) for *_, what in pushed)
+
+    # When they are pushed again and the live set is pulled into an empty directory
+    again = rulesfiles.push(tpl.REPO_ROOT / "rules", server, token, echo=lambda _: None)
+    rulesfiles.pull(server, token, tmp_path, echo=lambda _: None)
+
+    # Then nothing changed the second time, and the pulled files equal the originals
+    assert {what for *_, what in again} == {"unchanged, already live"}
+    original_contents, original_rules = rulesfiles.validate_dir(tpl.REPO_ROOT / "rules")
+    pulled_contents, pulled_rules = rulesfiles.validate_dir(tmp_path)
+    pulled_ids = {c.id for c in pulled_contents} | {r.id for r in pulled_rules}
+    for item in (*original_contents, *original_rules):
+        assert item.id in pulled_ids
+    by_id = {x.id: x.to_doc() for x in (*pulled_contents, *pulled_rules)}
+    for item in (*original_contents, *original_rules):
+        assert by_id[item.id] == item.to_doc()
