@@ -29,7 +29,9 @@ def _profile(rng: random.Random, i: int) -> dict:
         "country": rng.choice(["FR", "DE", "US", "GB", "JP"]),
     }
     for k in range(33):
-        attributes[f"attr_{k:02d}"] = rng.choice([rng.randint(0, 100), f"v{rng.randint(0, 9)}", rng.random() < 0.5])
+        attributes[f"attr_{k:02d}"] = rng.choice(
+            [rng.randint(0, 100), f"v{rng.randint(0, 9)}", rng.random() < 0.5]
+        )
     return {
         "customer_id": f"c-{i}",
         "email": f"c{i}@example.com",
@@ -57,8 +59,11 @@ def _rules(rng: random.Random, n: int = 1000) -> list:
     rules = []
     for i in range(n):
         when = rng.choice(templates).format(
-            tier=rng.choice(TIERS), n=rng.randint(10, 500), k=rng.randint(0, 40),
-            ltv=rng.randint(100, 4000), a=rng.randint(0, 32),
+            tier=rng.choice(TIERS),
+            n=rng.randint(10, 500),
+            k=rng.randint(0, 40),
+            ltv=rng.randint(100, 4000),
+            a=rng.randint(0, 32),
         )
         rules.append(
             parse_rule(
@@ -68,7 +73,14 @@ def _rules(rng: random.Random, n: int = 1000) -> list:
                     "on": EVENT_NAMES[i % len(EVENT_NAMES)],
                     "priority": rng.randint(0, 1000),
                     "when": when,
-                    "then": [{"send": {"channel": rng.choice(["email", "sms", "push"]), "content": f"content-{i % 20}"}}],
+                    "then": [
+                        {
+                            "send": {
+                                "channel": rng.choice(["email", "sms", "push"]),
+                                "content": f"content-{i % 20}",
+                            }
+                        }
+                    ],
                     "else": [{"update_profile": {"set": {"seen": True}}}] if i % 7 == 0 else [],
                     "category": "marketing" if i % 3 else "transactional",
                 }
@@ -92,7 +104,12 @@ def engine_figures(seconds: float = 4.0) -> dict:
             customer_id=f"c-{i % 200}",
             event_id=f"e-{i}",
             occurred_at="2026-11-24T12:00:00Z",
-            detail={"customer_id": f"c-{i % 200}", "amount": rng.randint(0, 600), "sku": f"sku-{rng.randint(1, 500)}", "channel": "web"},
+            detail={
+                "customer_id": f"c-{i % 200}",
+                "amount": rng.randint(0, 600),
+                "sku": f"sku-{rng.randint(1, 500)}",
+                "channel": "web",
+            },
         )
         for i in range(2000)
     ]
@@ -144,7 +161,14 @@ def engine_figures(seconds: float = 4.0) -> dict:
         "rules_per_event": round(rules_evaluated / i, 1),
         "zen_raw_eval_us": round(raw_full_us, 3),
         "zen_raw_eval_projected_us": round(raw_projected_us, 3),
-        "zen_raw_eval_single_small_us": round(_timeit(lambda: single.evaluate({"customer": {"attributes": {"tier": "gold"}}, "event": {"amount": 120}})), 3),
+        "zen_raw_eval_single_small_us": round(
+            _timeit(
+                lambda: single.evaluate(
+                    {"customer": {"attributes": {"tier": "gold"}}, "event": {"amount": 120}}
+                )
+            ),
+            3,
+        ),
         "engine_us_per_rule": round(elapsed / rules_evaluated * 1e6, 3),
     }
 
@@ -215,8 +239,12 @@ def aws_call_figures(events: int = 300) -> dict:
 
     env_backup = dict(os.environ)
     os.environ.update(
-        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1", POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="ERROR",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="ERROR",
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
@@ -236,7 +264,15 @@ def aws_call_figures(events: int = 300) -> dict:
             for i in range(50):
                 doc = _profile(rng, i)
                 doc["attributes"]["tier"] = "gold"
-                customers.upsert(parse_customer({k: v for k, v in doc.items() if k not in ("suppressed", "contact_log", "rev")}))
+                customers.upsert(
+                    parse_customer(
+                        {
+                            k: v
+                            for k, v in doc.items()
+                            if k not in ("suppressed", "contact_log", "rev")
+                        }
+                    )
+                )
             calls: list[tuple[str, str]] = []
 
             def count(model, params, event_name: str = "", **kwargs) -> None:
@@ -258,7 +294,12 @@ def aws_call_figures(events: int = 300) -> dict:
                     "detail-type": "cart.abandoned",
                     "source": "bench",
                     "time": "2026-11-24T12:00:00Z",
-                    "detail": {"customer_id": f"c-{i % 50}", "event_id": f"bench-{i}", "cart_total": 150, "item_count": 2},
+                    "detail": {
+                        "customer_id": f"c-{i % 50}",
+                        "event_id": f"bench-{i}",
+                        "cart_total": 150,
+                        "item_count": 2,
+                    },
                 }
 
             for i in range(20):  # warm: ruleset loaded, clients created
@@ -275,7 +316,9 @@ def aws_call_figures(events: int = 300) -> dict:
                 by_op[op] = by_op.get(op, 0) + 1
             return {
                 "aws_calls_per_event": round(len(calls) / events, 3),
-                "aws_calls_by_operation": {k: round(v / events, 3) for k, v in sorted(by_op.items())},
+                "aws_calls_by_operation": {
+                    k: round(v / events, 3) for k, v in sorted(by_op.items())
+                },
                 "rules_table_reads": rules_reads,
                 "decide_moto_events_per_s": round(events / elapsed, 1),
             }
@@ -300,13 +343,27 @@ def cold_import_figures(runs: int = 5) -> dict:
     """Median wall time of importing each handler module in a fresh interpreter."""
     env = {
         **os.environ,
-        "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     # every table/queue name set so the handlers' cold-start checks pass
-    for name in ("RULES_TABLE", "CONTENTS_TABLE", "CUSTOMERS_TABLE", "MESSAGES_TABLE", "SETTINGS_TABLE",
-                 "AUDIT_TABLE", "SUPPRESSION_TABLE", "SEND_QUEUE_URL", "SEND_DLQ_URL", "DECIDE_DLQ_URL",
-                 "SENDER_EMAIL", "EVENT_BUS_NAME", "UNSUBSCRIBE_KEY_PARAM"):
+    for name in (
+        "RULES_TABLE",
+        "CONTENTS_TABLE",
+        "CUSTOMERS_TABLE",
+        "MESSAGES_TABLE",
+        "SETTINGS_TABLE",
+        "AUDIT_TABLE",
+        "SUPPRESSION_TABLE",
+        "SEND_QUEUE_URL",
+        "SEND_DLQ_URL",
+        "DECIDE_DLQ_URL",
+        "SENDER_EMAIL",
+        "EVENT_BUS_NAME",
+        "UNSUBSCRIBE_KEY_PARAM",
+    ):
         env.setdefault(name, "bench")
     snippet = (
         "import time,sys,importlib.util;t=time.perf_counter();"
@@ -318,7 +375,14 @@ def cold_import_figures(runs: int = 5) -> dict:
     def median(args: list[str]) -> float:
         values = []
         for _ in range(runs):
-            out = subprocess.run([sys.executable, "-c", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
             values.append(float(out.stdout.strip().splitlines()[-1]))
         return round(statistics.median(values), 1)
 

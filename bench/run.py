@@ -46,13 +46,32 @@ def _section(title: str, fn) -> dict:
 def main() -> int:
     started = time.perf_counter()
     results: dict = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+            "platform": platform.platform(),
+        },
     }
-    results.update(_section("engine (1,000 rules, 50 event names, ~40-attribute profiles)", core.engine_figures))
+    results.update(
+        _section(
+            "engine (1,000 rules, 50 event names, ~40-attribute profiles)", core.engine_figures
+        )
+    )
     results.update(_section("Liquid rendering of a realistic email", core.render_figures))
-    results.update(_section("AWS calls per event on the decide path (moto, botocore hooks)", core.aws_call_figures))
-    results.update(_section("cold import of each handler (median of 5 fresh processes)", core.cold_import_figures))
-    for name, title in (("admin", "admin API: save/publish latency, publish-to-live"), ("guardrails", "guardrails: fault run, policy cost")):
+    results.update(
+        _section(
+            "AWS calls per event on the decide path (moto, botocore hooks)", core.aws_call_figures
+        )
+    )
+    results.update(
+        _section(
+            "cold import of each handler (median of 5 fresh processes)", core.cold_import_figures
+        )
+    )
+    for name, title in (
+        ("admin", "admin API: save/publish latency, publish-to-live"),
+        ("guardrails", "guardrails: fault run, policy cost"),
+    ):
         module = _optional(name)
         if module is not None:
             results.update(_section(title, module.run))
@@ -79,15 +98,23 @@ def _summary(r: dict) -> str:
     boto = r["cold_import_ms"]["boto3"]
     for name, ms in r["cold_import_ms"].items():
         if name != "boto3":
-            lines.append(f"[{check(ms <= 1.6 * boto)}] cold import {name}: {ms} ms = {ms / boto:.2f} x boto3 ({boto} ms) (goal <= 1.6x)")
+            lines.append(
+                f"[{check(ms <= 1.6 * boto)}] cold import {name}: {ms} ms = {ms / boto:.2f} x boto3 ({boto} ms) (goal <= 1.6x)"
+            )
     if "admin_publish_to_live_s" in r:
-        lines.append(f"[{check(r['admin_publish_to_live_s'] <= 5)}] publish to live: {r['admin_publish_to_live_s']} s (goal <= 5)")
+        lines.append(
+            f"[{check(r['admin_publish_to_live_s'] <= 5)}] publish to live: {r['admin_publish_to_live_s']} s (goal <= 5)"
+        )
         lines.append(f"[ -- ] admin p99: {r.get('admin_p99_ms')}")
     if "faults_lost" in r:
         ok = r["faults_lost"] == 0 and r["faults_duplicated"] == 0
-        lines.append(f"[{check(ok)}] faults: lost {r['faults_lost']}, duplicated {r['faults_duplicated']} at rate {r.get('faults_rate')}")
+        lines.append(
+            f"[{check(ok)}] faults: lost {r['faults_lost']}, duplicated {r['faults_duplicated']} at rate {r.get('faults_rate')}"
+        )
         lines.append(f"[ -- ] policy check: {r.get('policy_us_per_message')} us/message")
-    lines.append(f"[{check(r['bench_seconds'] <= 60)}] bench took {r['bench_seconds']} s (goal <= 60)")
+    lines.append(
+        f"[{check(r['bench_seconds'] <= 60)}] bench took {r['bench_seconds']} s (goal <= 60)"
+    )
     return "\n".join(lines)
 
 

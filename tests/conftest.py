@@ -140,7 +140,9 @@ def drain_send_queue(handlers, context, max_rounds: int = 20) -> list[dict]:
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
         for m in records:
             if m["MessageId"] in failed:
-                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
             else:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     return responses

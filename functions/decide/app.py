@@ -11,8 +11,13 @@ from herald.settings import settings
 
 # Fail the cold start, not the first event, when the deployment is misconfigured.
 settings().require(
-    "rules_table", "contents_table", "customers_table", "messages_table", "settings_table",
-    "send_queue_url", "decide_dlq_url",
+    "rules_table",
+    "contents_table",
+    "customers_table",
+    "messages_table",
+    "settings_table",
+    "send_queue_url",
+    "decide_dlq_url",
 )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from herald.errors import BadEvent, RetryableError
@@ -10,7 +14,9 @@ from herald.observability import logger, metrics
 from herald.service import send
 from herald.settings import settings
 
-settings().require("messages_table", "customers_table", "contents_table", "send_dlq_url", "sender_email")
+settings().require(
+    "messages_table", "customers_table", "contents_table", "send_dlq_url", "sender_email"
+)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

@@ -28,7 +28,9 @@ def ruleset(*docs: dict, contents=("c-email", "c-push", "c-sms", "c-a", "c-b")) 
 
 
 def event(**detail) -> Event:
-    return Event("cart.abandoned", "c-1", "evt-1", "2026-11-24T14:00:00Z", {"customer_id": "c-1", **detail})
+    return Event(
+        "cart.abandoned", "c-1", "evt-1", "2026-11-24T14:00:00Z", {"customer_id": "c-1", **detail}
+    )
 
 
 def customer(**overrides) -> dict:
@@ -61,7 +63,9 @@ def test_then_branch_when_the_condition_holds_else_branch_otherwise():
     )
     big = engine.decide(rs, event(cart_total=150), customer(), NOW)
     small = engine.decide(rs, event(cart_total=50), customer(), NOW)
-    assert [(m.channel, m.content_id, m.verdict.status) for m in big.messages] == [("email", "c-email", "queued")]
+    assert [(m.channel, m.content_id, m.verdict.status) for m in big.messages] == [
+        ("email", "c-email", "queued")
+    ]
     assert [(m.channel, m.content_id) for m in small.messages] == [("push", "c-push")]
     assert big.trace["rules"][0]["branch"] == "then" and small.trace["rules"][0]["branch"] == "else"
 
@@ -70,27 +74,42 @@ def test_only_rules_for_the_event_name_are_considered():
     rs = ruleset(rule("cart"), rule("other", on="order.shipped"))
     decision = engine.decide(rs, event(), customer(), NOW)
     assert [r["rule_id"] for r in decision.trace["rules"]] == ["cart"]
-    assert engine.decide(rs, Event("unknown.event", "c-1", "e", "t", {}), customer(), NOW).messages == []
+    assert (
+        engine.decide(rs, Event("unknown.event", "c-1", "e", "t", {}), customer(), NOW).messages
+        == []
+    )
 
 
 def test_highest_priority_wins_arbitration_and_the_rest_are_not_chosen():
-    rs = ruleset(rule("low", priority=1), rule("high", priority=99, then=[{"send": {"channel": "sms", "content": "c-sms"}}]))
+    rs = ruleset(
+        rule("low", priority=1),
+        rule("high", priority=99, then=[{"send": {"channel": "sms", "content": "c-sms"}}]),
+    )
     decision = engine.decide(rs, event(), customer(), NOW)
     assert [m.rule_id for m in decision.outgoing] == ["high"]
     assert outcomes(decision)[1][:2] == ("low", "not_chosen")
 
 
 def test_max_messages_per_event_comes_from_the_policy():
-    rs = ruleset(rule("a", priority=2), rule("b", priority=1, then=[{"send": {"channel": "sms", "content": "c-sms"}}]))
+    rs = ruleset(
+        rule("a", priority=2),
+        rule("b", priority=1, then=[{"send": {"channel": "sms", "content": "c-sms"}}]),
+    )
     two = policy.parse_policy({**policy.DEFAULT_POLICY, "max_messages_per_event": 2})
     assert len(engine.decide(rs, event(), customer(), NOW, two).outgoing) == 2
 
 
 def test_a_suppressed_candidate_lets_the_next_one_through():
     # Given no email consent, the highest-priority email is filtered before arbitration
-    rs = ruleset(rule("email", priority=9), rule("sms", priority=1, then=[{"send": {"channel": "sms", "content": "c-sms"}}]))
+    rs = ruleset(
+        rule("email", priority=9),
+        rule("sms", priority=1, then=[{"send": {"channel": "sms", "content": "c-sms"}}]),
+    )
     decision = engine.decide(rs, event(), customer(consent={"email": False, "sms": True}), NOW)
-    assert outcomes(decision) == [("email", "suppressed", "no email consent"), ("sms", "queued", None)]
+    assert outcomes(decision) == [
+        ("email", "suppressed", "no email consent"),
+        ("sms", "queued", None),
+    ]
 
 
 def test_inactive_rules_are_skipped_with_a_reason():
@@ -101,7 +120,13 @@ def test_inactive_rules_are_skipped_with_a_reason():
 
 
 def test_an_expression_error_is_traced_and_runs_neither_branch():
-    rs = ruleset(rule("typed", when="event.cart_total > 3", **{"else": [{"send": {"channel": "sms", "content": "c-sms"}}]}))
+    rs = ruleset(
+        rule(
+            "typed",
+            when="event.cart_total > 3",
+            **{"else": [{"send": {"channel": "sms", "content": "c-sms"}}]},
+        )
+    )
     decision = engine.decide(rs, event(cart_total="lots"), customer(), NOW)
     assert decision.messages == []
     assert decision.trace["rules"][0]["matched"] is None
@@ -110,7 +135,10 @@ def test_an_expression_error_is_traced_and_runs_neither_branch():
 
 def test_unknown_customer_and_missing_address_are_suppressed_with_reasons():
     rs = ruleset(rule("r"))
-    assert outcomes(engine.decide(rs, event(), None, NOW))[0][1:] == ("suppressed", "unknown customer: no profile")
+    assert outcomes(engine.decide(rs, event(), None, NOW))[0][1:] == (
+        "suppressed",
+        "unknown customer: no profile",
+    )
     no_email = outcomes(engine.decide(rs, event(), customer(email=None), NOW))[0]
     assert no_email[1:] == ("suppressed", "no email address on the profile")
 
@@ -140,16 +168,32 @@ def test_route_alert_and_profile_updates_run_alongside_messages():
     )
     decision = engine.decide(rs, event(), customer(), NOW)
     assert [(e.rule_id, e.action.kind) for e in decision.effects] == [
-        ("complaint", "route"), ("complaint", "alert"), ("complaint", "update_profile"), ("second", "route"),
+        ("complaint", "route"),
+        ("complaint", "alert"),
+        ("complaint", "update_profile"),
+        ("second", "route"),
     ]
     assert len(decision.outgoing) == 1
 
 
 def test_holdout_and_variants_are_deterministic_per_customer():
     rs = ruleset(
-        rule("ab", then=[{"send": {"channel": "email", "content": "c-email",
-                                    "variants": [{"content": "c-a", "weight": 1}, {"content": "c-b", "weight": 1}],
-                                    "holdout": 0.2}}])
+        rule(
+            "ab",
+            then=[
+                {
+                    "send": {
+                        "channel": "email",
+                        "content": "c-email",
+                        "variants": [
+                            {"content": "c-a", "weight": 1},
+                            {"content": "c-b", "weight": 1},
+                        ],
+                        "holdout": 0.2,
+                    }
+                }
+            ],
+        )
     )
     picks = {}
     held = 0
@@ -168,7 +212,11 @@ def test_holdout_and_variants_are_deterministic_per_customer():
 
 def test_marketing_messages_extend_the_contact_log_and_caps_apply():
     rs = ruleset(rule("r"))
-    log = [["email", "2026-11-23T10:00:00.000Z"], ["email", "2026-11-22T10:00:00.000Z"], ["email", "2026-11-21T10:00:00.000Z"]]
+    log = [
+        ["email", "2026-11-23T10:00:00.000Z"],
+        ["email", "2026-11-22T10:00:00.000Z"],
+        ["email", "2026-11-21T10:00:00.000Z"],
+    ]
     capped = engine.decide(rs, event(), customer(contact_log=log), NOW)
     assert outcomes(capped)[0][1] == "capped"
     fresh = engine.decide(rs, event(), customer(contact_log=log[:2]), NOW)
@@ -177,8 +225,12 @@ def test_marketing_messages_extend_the_contact_log_and_caps_apply():
 
 def test_transactional_messages_skip_caps_and_quiet_hours():
     night = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # 00:30 in Paris
-    sms = rule("ship", category="transactional", then=[{"send": {"channel": "sms", "content": "c-sms"}}])
-    decision = engine.decide(ruleset(sms), event(), customer(contact_log=[["sms", "2026-11-24T23:00:00.000Z"]]), night)
+    sms = rule(
+        "ship", category="transactional", then=[{"send": {"channel": "sms", "content": "c-sms"}}]
+    )
+    decision = engine.decide(
+        ruleset(sms), event(), customer(contact_log=[["sms", "2026-11-24T23:00:00.000Z"]]), night
+    )
     assert outcomes(decision) == [("ship", "queued", None)]
     assert not decision.contact_log_changed
 
@@ -196,4 +248,6 @@ def test_marketing_sms_at_night_is_deferred_to_the_morning_in_the_customers_zone
 def test_the_trace_names_every_rule_and_the_ruleset_revision(when):
     decision = engine.decide(ruleset(rule("r", when=when)), event(cart_total=120), customer(), NOW)
     assert decision.trace["ruleset_revision"] == "7"
-    assert decision.trace["rules"] == [{"rule_id": "r", "version": 1, "priority": 10, "matched": True, "branch": "then"}]
+    assert decision.trace["rules"] == [
+        {"rule_id": "r", "version": 1, "priority": 10, "matched": True, "branch": "then"}
+    ]

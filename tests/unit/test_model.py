@@ -35,7 +35,10 @@ def test_a_full_rule_round_trips_through_its_document():
     assert rule.then == (SendAction("email", ContentRef("cart-free-shipping", 2)),)
     assert rule.else_[0].content == ContentRef("cart-reminder", None)
     assert parse_rule(rule.to_doc()) == rule
-    assert rule.to_doc()["active"] == {"from": "2026-11-20T00:00:00.000Z", "until": "2026-12-31T23:59:59.000Z"}
+    assert rule.to_doc()["active"] == {
+        "from": "2026-11-20T00:00:00.000Z",
+        "until": "2026-12-31T23:59:59.000Z",
+    }
 
 
 @pytest.mark.parametrize(
@@ -47,14 +50,23 @@ def test_a_full_rule_round_trips_through_its_document():
         ({"priority": "high"}, "priority"),
         ({"then": []}, "then"),
         ({"then": [{"send": {"channel": "fax", "content": "a"}}]}, "then[0].send.channel"),
-        ({"then": [{"send": {"channel": "email", "content": "Not An Id"}}]}, "then[0].send.content"),
+        (
+            {"then": [{"send": {"channel": "email", "content": "Not An Id"}}]},
+            "then[0].send.content",
+        ),
         ({"then": [{"explode": {}}]}, "then[0].explode"),
         ({"then": [{"route": {"queue": "q", "priority": "urgent"}}]}, "then[0].route.priority"),
-        ({"then": [{"send": {"channel": "sms", "content": "a", "holdout": 1.5}}]}, "then[0].send.holdout"),
+        (
+            {"then": [{"send": {"channel": "sms", "content": "a", "holdout": 1.5}}]},
+            "then[0].send.holdout",
+        ),
         ({"category": "promo"}, "category"),
         ({"active": {"from": "yesterday"}}, "active.from"),
         ({"active": {"from": "2026-12-01T00:00:00"}}, "active.from"),
-        ({"active": {"from": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"}}, "active.until"),
+        (
+            {"active": {"from": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"}},
+            "active.until",
+        ),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -78,7 +90,13 @@ def test_content_needs_the_required_fields_of_each_channel():
         parse_content({"id": "c", "channels": {"pigeon": {"text": "x"}}})
     assert err.value.field == "channels.pigeon"
     with pytest.raises(ValidationError) as err:
-        parse_content({"id": "c", "channels": {"sms": {"text": "x"}}, "locales": {"fr": {"email": {"subject": "x"}}}})
+        parse_content(
+            {
+                "id": "c",
+                "channels": {"sms": {"text": "x"}},
+                "locales": {"fr": {"email": {"subject": "x"}}},
+            }
+        )
     assert err.value.field == "locales.fr.email"
 
 
@@ -113,7 +131,12 @@ def test_an_invalid_customer_is_refused_naming_the_field(doc, field):
 
 def test_eventbridge_envelope_gives_the_event_and_its_idempotency_key():
     event = parse_eventbridge(
-        {"id": "eb-1", "detail-type": "cart.abandoned", "source": "shop", "detail": {"customer_id": "c-1", "cart_total": 5}}
+        {
+            "id": "eb-1",
+            "detail-type": "cart.abandoned",
+            "source": "shop",
+            "detail": {"customer_id": "c-1", "cart_total": 5},
+        }
     )
     assert (event.name, event.customer_id, event.event_id) == ("cart.abandoned", "c-1", "eb-1")
     with_id = parse_eventbridge(
@@ -141,5 +164,15 @@ def test_an_unusable_event_is_a_bad_event(envelope):
 def test_message_ids_are_deterministic_and_distinct_per_action():
     a = message_id_for("evt-1", "rule-a", "then", 0)
     assert a == message_id_for("evt-1", "rule-a", "then", 0)
-    assert len({a, message_id_for("evt-1", "rule-a", "then", 1), message_id_for("evt-1", "rule-a", "else", 0),
-                message_id_for("evt-2", "rule-a", "then", 0), message_id_for("evt-1", "rule-b", "then", 0)}) == 5
+    assert (
+        len(
+            {
+                a,
+                message_id_for("evt-1", "rule-a", "then", 1),
+                message_id_for("evt-1", "rule-a", "else", 0),
+                message_id_for("evt-2", "rule-a", "then", 0),
+                message_id_for("evt-1", "rule-b", "then", 0),
+            }
+        )
+        == 5
+    )

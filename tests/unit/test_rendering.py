@@ -13,7 +13,13 @@ def _content(**channels):
 
 
 def test_html_is_escaped_and_text_is_not():
-    content = _content(email={"subject": "Hi {{ customer.name }}", "html": "<p>{{ customer.name }}</p>", "text": "{{ customer.name }}"})
+    content = _content(
+        email={
+            "subject": "Hi {{ customer.name }}",
+            "html": "<p>{{ customer.name }}</p>",
+            "text": "{{ customer.name }}",
+        }
+    )
     out = rendering.render(content, "email", {"customer": {"name": "<script>x</script>"}})
     assert out["html"] == "<p>&lt;script&gt;x&lt;/script&gt;</p>"
     assert out["text"] == "<script>x</script>"
@@ -22,7 +28,11 @@ def test_html_is_escaped_and_text_is_not():
 
 def test_locale_override_is_rendered():
     content = parse_content(
-        {"id": "c", "channels": {"sms": {"text": "Hello {{ n }}"}}, "locales": {"fr": {"sms": {"text": "Bonjour {{ n }}"}}}}
+        {
+            "id": "c",
+            "channels": {"sms": {"text": "Hello {{ n }}"}},
+            "locales": {"fr": {"sms": {"text": "Bonjour {{ n }}"}}},
+        }
     )
     assert rendering.render(content, "sms", {"n": "Ann"}, "fr")["text"] == "Bonjour Ann"
     assert rendering.render(content, "sms", {"n": "Ann"}, "en")["text"] == "Hello Ann"
@@ -48,12 +58,18 @@ def test_a_runaway_loop_fails_the_render_instead_of_hanging():
 
 
 def test_render_all_reports_a_failing_channel_without_hiding_the_others():
-    content = _content(sms={"text": "ok {{ n }}"}, push={"body": "{% for i in (1..100000000) %}x{% endfor %}"})
+    content = _content(
+        sms={"text": "ok {{ n }}"}, push={"body": "{% for i in (1..100000000) %}x{% endfor %}"}
+    )
     out = rendering.render_all(content, {"n": 1})
     assert out["sms"] == {"text": "ok 1"}
     assert out["push"]["error"]["code"] == "render_failed"
 
 
 def test_push_data_values_are_rendered():
-    content = _content(push={"title": "t", "body": "b", "data": {"deeplink": "app://p/{{ event.sku }}"}})
-    assert rendering.render(content, "push", {"event": {"sku": "s1"}})["data"] == {"deeplink": "app://p/s1"}
+    content = _content(
+        push={"title": "t", "body": "b", "data": {"deeplink": "app://p/{{ event.sku }}"}}
+    )
+    assert rendering.render(content, "push", {"event": {"sku": "s1"}})["data"] == {
+        "deeplink": "app://p/s1"
+    }

@@ -238,6 +238,11 @@ def _replay(local: LocalStack, file: Path) -> None:
         for inv in local.invocations[first:]
         if isinstance(inv.result, dict) and inv.result.get("event_id")
     }
+    rejected = [
+        f"rejected ({inv.result.get('reason')})"
+        for inv in local.invocations[first:]
+        if isinstance(inv.result, dict) and inv.result.get("status") == "rejected"
+    ]
     for envelope, event_bus_id in zip(envelopes, ids, strict=True):
         detail = envelope.get("detail") or {}
         event_id = detail.get("event_id") or event_bus_id
@@ -246,7 +251,9 @@ def _replay(local: LocalStack, file: Path) -> None:
         )
         trace = records.get_trace(event_id)
         if trace is None:
-            print("    no decision recorded (rejected, or no rule listens to this event)")
+            print(
+                f"    no decision recorded: {rejected.pop(0) if rejected else 'no function took it'}"
+            )
             continue
         if statuses.get(event_id) == "replay":
             print("    redelivered: already decided, nothing new sent")

@@ -16,7 +16,6 @@ from herald import expressions, policy
 from herald.model import (
     AlertAction,
     Event,
-    OfferAction,
     RouteAction,
     Rule,
     SendAction,
@@ -162,8 +161,13 @@ def decide(
         rule = compiled.rule
         if (rule.active_from or rule.active_until) and not rule.is_active(now):
             trace_rules.append(
-                {"rule_id": rule.id, "version": rule.version, "priority": rule.priority,
-                 "matched": None, "skipped": "outside its active window"}
+                {
+                    "rule_id": rule.id,
+                    "version": rule.version,
+                    "priority": rule.priority,
+                    "matched": None,
+                    "skipped": "outside its active window",
+                }
             )
             continue
         condition = compiled.condition
@@ -174,15 +178,25 @@ def decide(
                 matched = condition.compiled.evaluate(context) is True
             except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
                 trace_rules.append(
-                    {"rule_id": rule.id, "version": rule.version, "priority": rule.priority,
-                     "matched": None, "error": expressions.describe_error(exc)}
+                    {
+                        "rule_id": rule.id,
+                        "version": rule.version,
+                        "priority": rule.priority,
+                        "matched": None,
+                        "error": expressions.describe_error(exc),
+                    }
                 )
                 continue
         actions = rule.then if matched else rule.else_
         branch = "then" if matched else "else"
         trace_rules.append(
-            {"rule_id": rule.id, "version": rule.version, "priority": rule.priority,
-             "matched": matched, "branch": branch if actions else None}
+            {
+                "rule_id": rule.id,
+                "version": rule.version,
+                "priority": rule.priority,
+                "matched": matched,
+                "branch": branch if actions else None,
+            }
         )
         for index, action in enumerate(actions):
             kind = action.kind
@@ -192,7 +206,14 @@ def decide(
                 version = action.content.version or ruleset.content_versions.get(action.content.id)
                 if version:
                     offers.append(
-                        Offer(rule.id, rule.version, action.placement, action.content.id, version, action.value)
+                        Offer(
+                            rule.id,
+                            rule.version,
+                            action.placement,
+                            action.content.id,
+                            version,
+                            action.value,
+                        )
                     )
             else:
                 effects.append(Effect(rule.id, action))
@@ -203,20 +224,29 @@ def decide(
         "decided_at": now_iso,
         "ruleset_revision": ruleset.revision,
         "rules": trace_rules,
-        "actions": _arbitrate(decision, planned, ruleset, customer_doc, now, now_iso, contact_policy),
+        "actions": _arbitrate(
+            decision, planned, ruleset, customer_doc, now, now_iso, contact_policy
+        ),
     }
     decision.trace["actions"].extend(
         {"rule_id": e.rule_id, "kind": e.action.kind, "outcome": "run"} for e in decision.effects
     )
     decision.trace["actions"].extend(
-        {"rule_id": o.rule_id, "kind": "offer", "placement": o.placement,
-         "content": f"{o.content_id}@{o.content_version}", "outcome": "offered"}
+        {
+            "rule_id": o.rule_id,
+            "kind": "offer",
+            "placement": o.placement,
+            "content": f"{o.content_id}@{o.content_version}",
+            "outcome": "offered",
+        }
         for o in decision.offers
     )
     return decision
 
 
-def _arbitrate(decision, planned, ruleset, customer_doc, now, now_iso, contact_policy) -> list[dict]:
+def _arbitrate(
+    decision, planned, ruleset, customer_doc, now, now_iso, contact_policy
+) -> list[dict]:
     """Contact policy first, then at most ``max_messages_per_event``, highest priority first."""
     event = decision.event
     if not planned:
@@ -248,7 +278,9 @@ def _arbitrate(decision, planned, ruleset, customer_doc, now, now_iso, contact_p
             entry.update(outcome="failed", reason=f"content {ref.id} has no published version")
             continue
         if budget <= 0:
-            entry.update(outcome="not_chosen", reason="max_messages_per_event reached by higher priority")
+            entry.update(
+                outcome="not_chosen", reason="max_messages_per_event reached by higher priority"
+            )
             continue
         if customer_doc is None:
             verdict = policy.Verdict("suppressed", "unknown customer: no profile")
@@ -271,8 +303,17 @@ def _arbitrate(decision, planned, ruleset, customer_doc, now, now_iso, contact_p
             entry["send_at"] = iso(verdict.send_at)
         decision.messages.append(
             PlannedMessage(
-                message_id, rule.id, rule.version, rule.priority, rule.category, action.channel,
-                ref.id, version, branch, index, verdict,
+                message_id,
+                rule.id,
+                rule.version,
+                rule.priority,
+                rule.category,
+                action.channel,
+                ref.id,
+                version,
+                branch,
+                index,
+                verdict,
             )
         )
         if verdict.status in ("queued", "deferred"):

@@ -58,7 +58,9 @@ def parse_time(value: Any, field_name: str) -> datetime:
     else:
         raise ValidationError(f"{field_name} must be an ISO-8601 time string", field=field_name)
     if ts.tzinfo is None:
-        raise ValidationError(f"{field_name} needs a time zone (e.g. a trailing Z)", field=field_name)
+        raise ValidationError(
+            f"{field_name} needs a time zone (e.g. a trailing Z)", field=field_name
+        )
     return ts.astimezone(UTC)
 
 
@@ -348,7 +350,8 @@ def parse_rule(doc: Any, version: int = 1) -> Rule:
     if True in doc:
         raise ValidationError(
             "'on' was read as the boolean true (a YAML 1.1 parser): load YAML with "
-            "herald.rulesfiles or quote the key", field="on",
+            "herald.rulesfiles or quote the key",
+            field="on",
         )
     _unknown_keys(doc, RULE_FIELDS, "")
     rule_id = check_id(doc.get("id"))
@@ -368,9 +371,7 @@ def parse_rule(doc: Any, version: int = 1) -> Rule:
     else_ = _parse_actions(doc.get("else"), "else")
     category = _optional(doc, "category", str, "", "marketing")
     if category not in CATEGORIES:
-        raise ValidationError(
-            f"category must be one of {', '.join(CATEGORIES)}", field="category"
-        )
+        raise ValidationError(f"category must be one of {', '.join(CATEGORIES)}", field="category")
     active_from = active_until = None
     active = doc.get("active")
     if active is not None:
@@ -479,7 +480,9 @@ def parse_content(doc: Any, version: int = 1) -> Content:
     locales = _optional(doc, "locales", dict, "", {})
     for locale, blocks in locales.items():
         lp = f"locales.{locale}"
-        if not isinstance(locale, str) or not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$", locale):
+        if not isinstance(locale, str) or not re.match(
+            r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$", locale
+        ):
             raise ValidationError(f"{lp} is not a locale tag", field=lp)
         if not isinstance(blocks, dict):
             raise ValidationError(f"{lp} must be a mapping of channels", field=lp)
@@ -548,7 +551,9 @@ def parse_customer(doc: Any, customer_id: str | None = None) -> Customer:
     if not isinstance(cid, str) or not 1 <= len(cid) <= 128:
         raise ValidationError("customer_id must be a 1-128 character string", field="customer_id")
     email = _optional(doc, "email", str, "")
-    if email is not None and (len(email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)):
+    if email is not None and (
+        len(email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)
+    ):
         raise ValidationError("email is not an email address", field="email")
     phone = _optional(doc, "phone", str, "")
     if phone is not None and not E164_PATTERN.match(phone):
@@ -614,7 +619,9 @@ def parse_eventbridge(envelope: Any) -> Event:
         raise BadEvent("event is not a JSON object", field="event")
     name = envelope.get("detail-type")
     if not isinstance(name, str) or not EVENT_NAME_PATTERN.match(name):
-        raise BadEvent(f"detail-type is missing or not an event name: {name!r}", field="detail-type")
+        raise BadEvent(
+            f"detail-type is missing or not an event name: {name!r}", field="detail-type"
+        )
     detail = envelope.get("detail")
     if not isinstance(detail, dict):
         raise BadEvent("detail must be a JSON object", field="detail")
@@ -623,7 +630,9 @@ def parse_eventbridge(envelope: Any) -> Event:
         raise BadEvent("detail.customer_id is missing or not a string", field="detail.customer_id")
     event_id = detail.get("event_id") or envelope.get("id")
     if not isinstance(event_id, str) or not 1 <= len(event_id) <= 128:
-        raise BadEvent("the event has no usable id (detail.event_id or id)", field="detail.event_id")
+        raise BadEvent(
+            "the event has no usable id (detail.event_id or id)", field="detail.event_id"
+        )
     occurred_at = detail.get("occurred_at") or envelope.get("time") or iso(utcnow())
     if not isinstance(occurred_at, str):
         raise BadEvent("detail.occurred_at must be an ISO time string", field="detail.occurred_at")

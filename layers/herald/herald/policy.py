@@ -41,7 +41,9 @@ def parse_duration(value: Any, field_name: str) -> timedelta:
     weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
     span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
     if span <= timedelta(0) or span > timedelta(days=366):
-        raise ValidationError(f"{field_name} must be between 1 second and 366 days", field=field_name)
+        raise ValidationError(
+            f"{field_name} must be between 1 second and 366 days", field=field_name
+        )
     return span
 
 
@@ -80,7 +82,7 @@ class ContactPolicy:
 
 @lru_cache(maxsize=512)
 def _zone(name: str):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415 — first use only
 
     try:
         return ZoneInfo(name)
@@ -130,14 +132,18 @@ def parse_policy(doc: Any) -> ContactPolicy:
         if not isinstance(c, dict) or set(c) - {"channel", "max", "per"}:
             raise ValidationError(f"{p} must be {{channel, max, per}}", field=p)
         if c.get("channel") not in (*CHANNELS, "any"):
-            raise ValidationError(f"{p}.channel must be email, sms, push or any", field=f"{p}.channel")
+            raise ValidationError(
+                f"{p}.channel must be email, sms, push or any", field=f"{p}.channel"
+            )
         limit = c.get("max")
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= 1000:
             raise ValidationError(f"{p}.max must be an integer 0-1000", field=f"{p}.max")
         caps.append(Cap(c["channel"], limit, parse_duration(c.get("per"), f"{p}.per")))
     tz = doc.get("default_timezone", "UTC")
     if not isinstance(tz, str) or _zone(tz) is None:
-        raise ValidationError("default_timezone must be an IANA time zone", field="default_timezone")
+        raise ValidationError(
+            "default_timezone must be an IANA time zone", field="default_timezone"
+        )
     mmpe = doc.get("max_messages_per_event", 1)
     if not isinstance(mmpe, int) or isinstance(mmpe, bool) or not 0 <= mmpe <= 10:
         raise ValidationError(
@@ -178,6 +184,17 @@ def next_allowed(quiet: QuietHours, now: datetime, zone) -> datetime:
     return resolved.astimezone(now.tzinfo)
 
 
+def customer_zone(policy: ContactPolicy, tz_name: str | None):
+    """The customer's zone, or the policy's default (named as such in the reason)."""
+    zone = _zone(tz_name) if tz_name else None
+    if zone is not None:
+        return zone, tz_name
+    why = "an unknown" if tz_name else "no"
+    return _zone(policy.default_timezone), (
+        f"{policy.default_timezone} (customer has {why} time zone: default)"
+    )
+
+
 def recent_contacts(log: list, now: datetime, keep: timedelta) -> list:
     """Drop contact-log entries older than the longest cap window."""
     if not log:
@@ -208,7 +225,9 @@ def check(
         if contact_log:
             cutoff = iso(now - cap.per)
             used = sum(
-                1 for ch, ts in contact_log if ts >= cutoff and (cap.channel == "any" or ch == cap.channel)
+                1
+                for ch, ts in contact_log
+                if ts >= cutoff and (cap.channel == "any" or ch == cap.channel)
             )
         if used >= cap.max:
             return Verdict(
@@ -216,16 +235,9 @@ def check(
             )
     quiet = policy.quiet_hours
     if quiet and channel in quiet.channels:
-        tz_name = customer.get("timezone") or policy.default_timezone
-        zone = _zone(tz_name) or _zone(policy.default_timezone)
+        zone, label = customer_zone(policy, customer.get("timezone"))
         if quiet.contains(now.astimezone(zone).time().replace(tzinfo=None)):
-            send_at = next_allowed(quiet, now, zone)
-            return Verdict(
-                "deferred",
-                f"quiet hours in {tz_name}"
-                + ("" if customer.get("timezone") else " (customer has no time zone: default)"),
-                send_at,
-            )
+            return Verdict("deferred", f"quiet hours in {label}", next_allowed(quiet, now, zone))
     return ALLOW
 
 

@@ -84,7 +84,9 @@ def _check_filters(template: Any, source: str, html: bool, field: str) -> None:
     for name, spans in template.analyze().filters.items():
         if name not in known:
             line = source[: spans[0].index].count("\n") + 1 if spans else 1
-            raise TemplateSyntaxError(f"Liquid error in {field} at line {line}: unknown filter '{name}'", field=field)
+            raise TemplateSyntaxError(
+                f"Liquid error in {field} at line {line}: unknown filter '{name}'", field=field
+            )
 
 
 def check_content(content: Content) -> None:
@@ -112,7 +114,10 @@ def render(content: Content, channel: str, context: dict, locale: str | None = N
         for name, value in block.items():
             field = f"channels.{channel}.{name}"
             if name == "data":
-                out[name] = {k: _compile(v, False, f"{field}.{k}").render(**context) for k, v in value.items()}
+                out[name] = {
+                    k: _compile(v, False, f"{field}.{k}").render(**context)
+                    for k, v in value.items()
+                }
             else:
                 out[name] = _compile(value, name in HTML_FIELDS, field).render(**context).strip()
     except _liquid_error() as exc:

@@ -25,7 +25,9 @@ def client(service: str):
         found = botocore.session.get_session().create_client(
             service,
             region_name=settings().region,
-            config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10),
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10
+            ),
         )
         _clients[service] = found
     return found

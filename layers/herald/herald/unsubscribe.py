@@ -1,14 +1,23 @@
-"""One-click unsubscribe tokens: ``base64url(customer_id|channel).hmac`` signed with a key from
-Secrets Manager, so a link can't be forged or altered to unsubscribe someone else."""
+"""One-click unsubscribe (RFC 8058): signed links, the opt-out itself, and its two small pages.
+
+Tokens are ``base64url(customer_id|channel).hmac`` signed with a key from Secrets Manager, so a
+link can't be forged or altered to unsubscribe someone else."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import html
+from dataclasses import dataclass
 
-from herald.errors import Forbidden
+from herald.dal import customers
+from herald.errors import Conflict, Forbidden, ValidationError
+from herald.model import CHANNELS
 from herald.settings import settings
+
+UNSUBSCRIBED = "unsubscribed"
+STATE_KEYS = ("contact_log", "rev", "stats", "suppressed")  # policy state, not profile
 
 _keys: dict[str, bytes] = {}
 
@@ -18,7 +27,7 @@ def signing_key() -> bytes:
     name = settings().unsubscribe_key_param
     key = _keys.get(name)
     if key is None:
-        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — rarely cold
+        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — first use only
 
         key = _keys[name] = str(parameters.get_secret(name, max_age=3600)).encode()
     return key
@@ -58,3 +67,92 @@ def url_for(customer_id: str, channel: str) -> str | None:
     if not base or not settings().unsubscribe_key_param:
         return None
     return f"{base.rstrip('/')}/{sign(customer_id, channel, signing_key())}"
+
+
+# --------------------------------------------------------------------------- unsubscribing
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    customer_id: str
+    channels: tuple[str, ...]
+
+
+def parse_token(token: str) -> tuple[str, str]:
+    """(customer_id, channel) of a link Herald signed; :class:`Forbidden` otherwise."""
+    customer_id, channel = verify(token, signing_key())
+    if channel not in CHANNELS or not customer_id:
+        raise Forbidden("invalid unsubscribe link")
+    return customer_id, channel
+
+
+def unsubscribe(token: str, channels: list[str] | None = None) -> Unsubscribed:
+    """Opt the token's customer out of ``channels`` (default: the token's own channel).
+
+    Consent for each channel becomes false and the channel is flagged ``unsubscribed`` on the
+    profile; email and SMS addresses also go on the suppression list (reason ``unsubscribed``),
+    the record of the opt-out that a later profile upsert can't undo by accident. Idempotent.
+    """
+    customer_id, token_channel = parse_token(token)
+    wanted = tuple(dict.fromkeys(channels or [token_channel]))
+    for channel in wanted:
+        if channel not in CHANNELS:
+            raise ValidationError(f"unknown channel {channel!r}", field="channels")
+    for _ in range(5):
+        current = customers.get(customer_id)
+        if current is None:
+            return Unsubscribed(customer_id, wanted)  # nothing left to message
+        for channel in wanted:
+            address = current.get("email") if channel == "email" else current.get("phone")
+            if channel in ("email", "sms") and address:
+                customers.suppress(address, channel, UNSUBSCRIBED)
+        current = customers.get(customer_id) or current  # suppress() bumped the revision
+        profile = {k: v for k, v in current.items() if k not in STATE_KEYS}
+        profile["consent"] = {**(profile.get("consent") or {}), **dict.fromkeys(wanted, False)}
+        suppressed = {**current["suppressed"], **dict.fromkeys(wanted, UNSUBSCRIBED)}
+        try:
+            customers.update_state(customer_id, current["rev"], doc=profile, suppressed=suppressed)
+        except Conflict:
+            continue  # changed meanwhile (a decision, a profile update): apply again
+        return Unsubscribed(customer_id, wanted)
+    raise Conflict("the profile is busy: try again", field="token")
+
+
+# --------------------------------------------------------------------------- pages
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
+label{{display:block;margin:.4rem 0}}button{{margin-top:1rem;padding:.5rem 1.2rem}}</style>
+</head><body><h1>{title}</h1>{body}</body></html>"""
+CHANNEL_LABELS = {"email": "Email", "sms": "Text messages (SMS)", "push": "Push notifications"}
+
+
+def confirmation_page(token: str) -> str:
+    """The GET page: which channels to stop, the token's own channel ticked; posts back."""
+    _, channel = parse_token(token)
+    boxes = "".join(
+        f'<label><input type="checkbox" name="channels" value="{c}"'
+        f"{' checked' if c == channel else ''}> {CHANNEL_LABELS[c]}</label>"
+        for c in CHANNELS
+    )
+    body = (
+        "<p>Choose what you no longer want to receive from us.</p>"
+        f'<form method="post" action="{html.escape(token, quote=True)}">{boxes}'
+        '<button type="submit">Unsubscribe</button></form>'
+    )
+    return _PAGE.format(title="Unsubscribe", body=body)
+
+
+def done_page(result: Unsubscribed) -> str:
+    names = ", ".join(CHANNEL_LABELS[c].lower() for c in result.channels)
+    return _PAGE.format(
+        title="You are unsubscribed",
+        body=f"<p>You will no longer receive marketing {html.escape(names)} from us.</p>",
+    )
+
+
+def error_page(message: str) -> str:
+    return _PAGE.format(title="Unsubscribe", body=f"<p>{html.escape(message)}</p>")

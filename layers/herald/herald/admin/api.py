@@ -44,7 +44,9 @@ def _validation_error(exc: RequestValidationError) -> tuple[str, str | None]:
     field = ".".join(loc[1:]) if len(loc) > 1 and loc[0] in ("body", "query", "path") else None
     where = ".".join(loc) or "request"
     kind = first.get("type", "invalid")
-    message = "the body is not valid JSON" if kind == "json_invalid" else f"{where}: {kind}"
+    # pydantic's messages name no Python internals ("Input should be a valid integer").
+    detail = first.get("msg") or kind
+    message = "the body is not valid JSON" if kind == "json_invalid" else f"{where}: {detail}"
     if len(problems) > 1:
         message += f" (and {len(problems) - 1} more)"
     return message, field or (loc[0] if loc else None)

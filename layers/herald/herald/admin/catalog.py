@@ -87,7 +87,9 @@ class Catalog:
         expected = check_version(doc.pop(EXPECTED_VERSION, None), EXPECTED_VERSION)
         doc.setdefault("id", entity_id)
         if doc["id"] != entity_id:
-            raise ValidationError(f"id {doc['id']!r} differs from the URL's {entity_id!r}", field="id")
+            raise ValidationError(
+                f"id {doc['id']!r} differs from the URL's {entity_id!r}", field="id"
+            )
         normal = self._validate(doc)
         saved = self.store.save(entity_id, normal, expected, user.name)
         audit.record(
@@ -168,9 +170,7 @@ class Catalog:
 
     def _stop(self, user: User, head: Head, state: str, action: str) -> dict:
         before, after = self.store.set_live(head.id, None, state, user.name)
-        audit.record(
-            self.kind, head.id, action, user.name, from_version=_live_version(before)
-        )
+        audit.record(self.kind, head.id, action, user.name, from_version=_live_version(before))
         return self._latest_view(after)
 
     def _latest_view(self, head: Head) -> dict:

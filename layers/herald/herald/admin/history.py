@@ -16,7 +16,9 @@ def _limit(limit: int, most: int) -> int:
     return limit
 
 
-def audit_log(user: User, entity: str | None, entity_id: str | None, limit: int = 100) -> list[dict]:
+def audit_log(
+    user: User, entity: str | None, entity_id: str | None, limit: int = 100
+) -> list[dict]:
     """One entity's changes (``entity`` and ``id``) or everyone's, newest first."""
     user.require_editor()
     limit = _limit(limit, audit.MAX_LIMIT)

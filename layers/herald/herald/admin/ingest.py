@@ -43,13 +43,19 @@ def publish_event(body: Any) -> str:
     source = _string(body, "source", 256) or DEFAULT_SOURCE
     if source.startswith("aws."):
         raise ValidationError("source must not start with aws. (reserved by AWS)", field="source")
-    occurred_at = iso(parse_time(body["occurred_at"], "occurred_at")) if body.get("occurred_at") else iso(utcnow())
+    occurred_at = (
+        iso(parse_time(body["occurred_at"], "occurred_at"))
+        if body.get("occurred_at")
+        else iso(utcnow())
+    )
     data = body.get("data") or {}
     if not isinstance(data, dict):
         raise ValidationError("data must be an object of event fields", field="data")
     clash = [k for k in RESERVED if k in data]
     if clash:
-        raise ValidationError(f"data.{clash[0]} is reserved: send it at the top level", field=f"data.{clash[0]}")
+        raise ValidationError(
+            f"data.{clash[0]} is reserved: send it at the top level", field=f"data.{clash[0]}"
+        )
     detail = json.dumps(
         {"customer_id": customer_id, "event_id": event_id, "occurred_at": occurred_at, **data},
         separators=(",", ":"),

@@ -46,7 +46,9 @@ def preview(user: User, content_id: str, body: dict) -> dict:
     customer = customer_doc(body.get("customer"))
     context = {
         "customer": {
-            k: v for k, v in customer.items() if k not in ("contact_log", "rev", "stats", "suppressed")
+            k: v
+            for k, v in customer.items()
+            if k not in ("contact_log", "rev", "stats", "suppressed")
         },
         "event": event,
         "message": {"id": "preview", "rule_id": None, "unsubscribe_url": "#unsubscribe"},

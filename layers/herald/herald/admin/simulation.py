@@ -47,10 +47,7 @@ def _overrides(value: Any, field: str) -> dict[str, int]:
         return {}
     if not isinstance(value, dict):
         raise ValidationError(f"{field} must map ids to versions", field=field)
-    return {
-        check_id(k, f"{field}.{k}" if isinstance(k, str) else field): check_version(v, f"{field}.{k}")
-        for k, v in value.items()
-    }
+    return {check_id(k, f"{field}.{k}"): check_version(v, f"{field}.{k}") for k, v in value.items()}
 
 
 def _stored(store, entity_id: str, version: int, field: str):

@@ -37,7 +37,9 @@ def classify(exc: Exception, what: str) -> Exception:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in RETRYABLE_CODES or status >= 500 or status == 429:
             return RetryableError(f"{what}: {code or status}")
-        return DeliveryError(f"{what}: {code}: {exc.response.get('Error', {}).get('Message', '')}"[:300])
+        return DeliveryError(
+            f"{what}: {code}: {exc.response.get('Error', {}).get('Message', '')}"[:300]
+        )
     if isinstance(exc, BotoCoreError):  # connection errors, timeouts
         return RetryableError(f"{what}: {type(exc).__name__}")
     return exc

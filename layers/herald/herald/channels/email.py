@@ -13,7 +13,6 @@ from herald import runtime
 from herald.channels import classify
 from herald.settings import settings
 
-
 # SMTP line endings; long header values (an unsubscribe URL) fold instead of being RFC 2047
 # encoded, which mail clients would not recognise as a URL.
 _POLICY = email_policy.SMTP.clone(max_line_length=998)
@@ -45,7 +44,7 @@ def build_mime(
 
 
 def _strip_html(html: str) -> str:
-    import re  # noqa: PLC0415 — only for html-only content
+    import re  # noqa: PLC0415 — only html-only content needs it
 
     return re.sub(r"\s+\n", "\n", re.sub(r"<[^>]+>", "", html)).strip()
 

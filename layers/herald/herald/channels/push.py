@@ -17,7 +17,9 @@ def payload(rendered: dict, message_id: str) -> str:
     title, body = rendered.get("title", ""), rendered.get("body", "")
     data = {**(rendered.get("data") or {}), "herald_message_id": message_id}
     apns = {"aps": {"alert": {"title": title, "body": body}, "sound": "default"}, **data}
-    fcm = {"fcmV1Message": {"message": {"notification": {"title": title, "body": body}, "data": data}}}
+    fcm = {
+        "fcmV1Message": {"message": {"notification": {"title": title, "body": body}, "data": data}}
+    }
     body_json = json.dumps(apns)
     return json.dumps(
         {

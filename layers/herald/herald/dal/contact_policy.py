@@ -37,7 +37,9 @@ def get() -> StoredPolicy:
     return StoredPolicy(item.doc, int(item.lock or 0), item.updated_at, item.updated_by)
 
 
-def put(doc: dict, user: str, expected_version: int | None = None) -> tuple[StoredPolicy, StoredPolicy]:
+def put(
+    doc: dict, user: str, expected_version: int | None = None
+) -> tuple[StoredPolicy, StoredPolicy]:
     """Store ``doc``; 409 if ``expected_version`` (or a concurrent writer) disagrees."""
     bind()
     try:

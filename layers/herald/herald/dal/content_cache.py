@@ -22,7 +22,9 @@ class ContentCache(dict):
                 found = parse_content(stored.doc, version)
                 rendering.check_content(found)
             except ValidationError as exc:
-                raise DeliveryError(f"content {content_id}@{version} is invalid: {exc.message}") from exc
+                raise DeliveryError(
+                    f"content {content_id}@{version} is invalid: {exc.message}"
+                ) from exc
             self[key] = found
         return found
 

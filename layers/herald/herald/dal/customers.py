@@ -72,7 +72,10 @@ def upsert(customer: Customer) -> dict:
 def _suppressions_for(customer: Customer) -> dict:
     """A new or changed address that is already on the suppression list stays suppressed."""
     found = {}
-    for channel, address in (("email", customer.email and customer.email.lower()), ("sms", customer.phone)):
+    for channel, address in (
+        ("email", customer.email and customer.email.lower()),
+        ("sms", customer.phone),
+    ):
         if not address:
             continue
         try:
@@ -102,7 +105,13 @@ def suppress(address: str, channel: str, reason: str) -> list[str]:
     address = address.lower() if channel == "email" else address
     now = iso(utcnow())
     SuppressionItem(address, channel=channel, reason=reason, at=now).save()
-    index = CustomerItem.by_email if channel == "email" else CustomerItem.by_phone if channel == "sms" else None
+    index = (
+        CustomerItem.by_email
+        if channel == "email"
+        else CustomerItem.by_phone
+        if channel == "sms"
+        else None
+    )
     flagged = []
     if index is not None:
         for key in index.query(address):

@@ -6,17 +6,18 @@ not existing, which is what makes a replayed event unable to send twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from herald.dal.tables import connection, CustomerItem, RecordItem, bind
+from herald.dal.tables import CustomerItem, RecordItem, bind, connection
 from herald.errors import Conflict
 from herald.model import Message, iso, utcnow
 from herald.settings import settings
+
 
 def _expires() -> timedelta:
     return timedelta(days=settings().trace_ttl_days)
@@ -85,7 +86,9 @@ def write_decision(
                 )
                 tx.update(CustomerItem(customer_id), actions=actions, condition=condition)
     except TransactWriteError as exc:
-        reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
+        reasons = [
+            getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])
+        ]
         failed = [i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
         if not failed:
             raise
@@ -104,7 +107,9 @@ def get_message(message_id: str) -> Message | None:
     return Message(**{**item.doc, "status": item.status})
 
 
-def transition(message: Message, to: str, *, allowed_from: tuple[str, ...], **fields: Any) -> Message:
+def transition(
+    message: Message, to: str, *, allowed_from: tuple[str, ...], **fields: Any
+) -> Message:
     """Move a message to status ``to`` iff its stored status is in ``allowed_from``."""
     bind()
     now = iso(utcnow())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from herald.dal.tables import connection, HEAD, ContentItem, RuleItem, SettingItem, bind
+from herald.dal.tables import HEAD, ContentItem, RuleItem, SettingItem, bind, connection
 from herald.errors import Conflict, NotFound, ValidationError
 from herald.model import iso, utcnow
 
@@ -51,7 +51,14 @@ def _head(item) -> Head:
 
 
 def _version(item) -> Version:
-    return Version(item.id, int(item.version), item.doc, item.created_at or "", item.created_by or "", bool(item.live))
+    return Version(
+        item.id,
+        int(item.version),
+        item.doc,
+        item.created_at or "",
+        item.created_by or "",
+        bool(item.live),
+    )
 
 
 def _conflict_reason(exc: TransactWriteError) -> list[str | None]:
@@ -83,7 +90,9 @@ class VersionStore:
         try:
             return _version(self.model.get(entity_id, version))
         except DoesNotExist as exc:
-            raise NotFound(f"{self.kind} {entity_id} has no version {version}", field="version") from exc
+            raise NotFound(
+                f"{self.kind} {entity_id} has no version {version}", field="version"
+            ) from exc
 
     def versions(self, entity_id: str) -> list[Version]:
         bind()
@@ -102,7 +111,9 @@ class VersionStore:
     def create(self, entity_id: str, doc: dict, user: str) -> Version:
         bind()
         now = iso(utcnow())
-        head = self.model(entity_id, HEAD, latest_version=1, state="draft", updated_at=now, updated_by=user)
+        head = self.model(
+            entity_id, HEAD, latest_version=1, state="draft", updated_at=now, updated_by=user
+        )
         item = self.model(entity_id, 1, doc=doc, created_at=now, created_by=user)
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -150,7 +161,9 @@ class VersionStore:
             raise
         return _version(item)
 
-    def set_live(self, entity_id: str, version: int | None, state: str, user: str) -> tuple[Head, Head]:
+    def set_live(
+        self, entity_id: str, version: int | None, state: str, user: str
+    ) -> tuple[Head, Head]:
         """Make ``version`` live (publish/rollback) or none (pause/archive). Returns (before, after)."""
         bind()
         head = self._head_item(entity_id)
@@ -168,7 +181,11 @@ class VersionStore:
         old_live = before.published_version if before.state == "published" else None
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.update(head, actions=actions, condition=self.model.latest_version == before.latest_version)
+                tx.update(
+                    head,
+                    actions=actions,
+                    condition=self.model.latest_version == before.latest_version,
+                )
                 if old_live and old_live != version:
                     tx.update(
                         self.model(entity_id, old_live),
@@ -190,7 +207,9 @@ class VersionStore:
                 )
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in _conflict_reason(exc):
-                raise Conflict(f"{self.kind} {entity_id} changed meanwhile: retry", field="id") from exc
+                raise Conflict(
+                    f"{self.kind} {entity_id} changed meanwhile: retry", field="id"
+                ) from exc
             raise
         return before, self.head(entity_id)
 

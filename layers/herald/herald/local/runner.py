@@ -22,6 +22,7 @@ import importlib.util
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -142,8 +143,17 @@ class LocalStack:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
         """Start moto, create the template's resources, wire the functions' event sources."""
-        from moto.server import ThreadedMotoServer
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # no moto thread or environment left behind by a half-started stack
+            raise
+        return self
 
+    def _start(self) -> None:
+        from moto.server import ThreadedMotoServer  # a dev dependency: only when a stack starts
+
+        _check_port_free(self.aws_port)
         # moto's server logs every request through werkzeug at INFO: too chatty for a demo.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
@@ -159,7 +169,7 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": self.region,
             }
         )
-        os.environ.pop("AWS_PROFILE", None)
+        self._saved_env.setdefault("AWS_PROFILE", os.environ.pop("AWS_PROFILE", None))
         self._session = boto3.session.Session(region_name=self.region)
         self.stack = local_stack.create(
             region=self.region, parameters=self.parameters, template=tpl.load(self.template_path)
@@ -170,7 +180,6 @@ class LocalStack:
         self._set_env(env)
         self._refresh_settings()
         self.sources = self._wire_sources()
-        return self
 
     def stop(self) -> None:
         """Stop moto and restore the environment as it was before :meth:`start`."""
@@ -484,11 +493,16 @@ class LocalStack:
             if round_handled == 0:
                 time.sleep(0.05)  # in-flight messages only: wait for them to come back
 
-    def run_pump(self, stop: threading.Event, interval: float = 0.05) -> None:
+    def run_pump(
+        self, stop: threading.Event, interval: float = 0.05, schedule_interval: float = 1.0
+    ) -> None:
         """Pump and fire due schedules until ``stop`` is set (the server's background thread)."""
+        next_schedules = 0.0
         while not stop.is_set():
             try:
-                self.fire_due_schedules()
+                if time.monotonic() >= next_schedules:  # a few calls per schedule: not every 50 ms
+                    self.fire_due_schedules()
+                    next_schedules = time.monotonic() + schedule_interval
                 busy = self.pump_once()
             except Exception:
                 log.exception("local pump failed; retrying")
@@ -578,6 +592,19 @@ class LocalStack:
             if count:
                 counts[logical_id] = count
         return counts
+
+
+def _check_port_free(port: int) -> None:
+    """Fail early and clearly: moto's server thread would die silently on a busy port."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise OSError(
+                f"port {port} on 127.0.0.1 is in use (choose another with --aws-port)"
+            ) from exc
 
 
 # ---------------------------------------------------------------------- event shapes

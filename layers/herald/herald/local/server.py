@@ -240,7 +240,12 @@ class LocalApi(ThreadingHTTPServer):
 
     def __init__(self, port: int) -> None:
         # Bound before the stack starts, so that port 0 (any free port) is known to the stack.
-        super().__init__(("127.0.0.1", port), _Handler)
+        try:
+            super().__init__(("127.0.0.1", port), _Handler)
+        except OSError as exc:
+            raise OSError(
+                f"port {port} on 127.0.0.1 is in use (choose another with --port)"
+            ) from exc
         self.local: LocalStack | None = None
         self.table: list[Route] = []
 

@@ -77,7 +77,10 @@ def create(
     session = boto3.session.Session(region_name=region)
     if platform_apps:
         sns = session.client("sns")
-        for param, platform in (("ApnsPlatformApplicationArn", "APNS"), ("FcmPlatformApplicationArn", "GCM")):
+        for param, platform in (
+            ("ApnsPlatformApplicationArn", "APNS"),
+            ("FcmPlatformApplicationArn", "GCM"),
+        ):
             if not params.get(param):
                 arn = sns.create_platform_application(
                     Name=f"herald-{stage}-{platform.lower()}", Platform=platform, Attributes={}
@@ -90,7 +93,9 @@ def create(
     for logical_id, res in resources.items():
         _assign_ids(stack, logical_id, res["Type"])
     # Second pass: create, dead-letter queues before the queues that point at them.
-    order = sorted(resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {}))
+    order = sorted(
+        resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {})
+    )
     for logical_id, res in order:
         if res["Type"] in SKIPPED_TYPES:
             continue
@@ -162,7 +167,12 @@ def _table(session, stack: Stack, logical_id: str, props: dict) -> None:
 
 def _queue(session, stack: Stack, logical_id: str, props: dict) -> None:
     attributes = {}
-    for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds"):
+    for key in (
+        "VisibilityTimeout",
+        "MessageRetentionPeriod",
+        "DelaySeconds",
+        "ReceiveMessageWaitTimeSeconds",
+    ):
         if key in props:
             attributes[key] = str(props[key])
     if "RedrivePolicy" in props:
@@ -193,7 +203,9 @@ def _secret(session, stack: Stack, logical_id: str, props: dict) -> None:
         Name=_name(stack.stage, logical_id), SecretString=secrets.token_urlsafe(length)[:length]
     )
     # moto appends a random suffix to secret ARNs, as AWS does; use the real one.
-    arn = session.client("secretsmanager").describe_secret(SecretId=_name(stack.stage, logical_id))["ARN"]
+    arn = session.client("secretsmanager").describe_secret(SecretId=_name(stack.stage, logical_id))[
+        "ARN"
+    ]
     stack.resolver.refs[logical_id] = stack.physical[logical_id] = arn
 
 

@@ -38,15 +38,33 @@ def _tag(name: str):
     return construct
 
 
-for _short in ("Ref", "GetAtt", "Sub", "If", "Not", "Equals", "And", "Or", "Join", "Select",
-               "Split", "FindInMap", "GetAZs", "ImportValue", "Base64", "Condition"):
-    _full = "Ref" if _short == "Ref" else ("Condition" if _short == "Condition" else f"Fn::{_short}")
+for _short in (
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "If",
+    "Not",
+    "Equals",
+    "And",
+    "Or",
+    "Join",
+    "Select",
+    "Split",
+    "FindInMap",
+    "GetAZs",
+    "ImportValue",
+    "Base64",
+    "Condition",
+):
+    _full = (
+        "Ref" if _short == "Ref" else ("Condition" if _short == "Condition" else f"Fn::{_short}")
+    )
     _Loader.add_constructor(f"!{_short}", _tag(_full))
 
 
 def load(path: Path = TEMPLATE_PATH) -> dict:
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Loader)  # noqa: S506 — SafeLoader subclass
+        return yaml.load(fh, Loader=_Loader)
 
 
 @dataclass
@@ -103,7 +121,7 @@ class Resolver:
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":

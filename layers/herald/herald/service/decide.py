@@ -101,7 +101,11 @@ def _customer_changes(decision: engine.Decision, customer: dict | None) -> dict:
         changes["contact_log"] = decision.contact_log
     updates = [e.action.set for e in decision.effects if e.action.kind == "update_profile"]
     if updates:
-        doc = {k: v for k, v in (customer or {}).items() if k not in ("suppressed", "contact_log", "rev", "stats")}
+        doc = {
+            k: v
+            for k, v in (customer or {}).items()
+            if k not in ("suppressed", "contact_log", "rev", "stats")
+        }
         doc.setdefault("customer_id", decision.event.customer_id)
         attributes = dict(doc.get("attributes") or {})
         for values in updates:
@@ -129,7 +133,9 @@ def _resume(event_id: str, decision: engine.Decision) -> Outcome:
 def enqueue(message: Message) -> None:
     runtime.client("sqs").send_message(
         QueueUrl=settings().send_queue_url,
-        MessageBody=json.dumps({"message_id": message.message_id, "customer_id": message.customer_id}),
+        MessageBody=json.dumps(
+            {"message_id": message.message_id, "customer_id": message.customer_id}
+        ),
     )
 
 
@@ -150,7 +156,9 @@ def schedule(message: Message) -> None:
             Target={
                 "Arn": config.send_queue_arn,
                 "RoleArn": config.scheduler_role_arn,
-                "Input": json.dumps({"message_id": message.message_id, "customer_id": message.customer_id}),
+                "Input": json.dumps(
+                    {"message_id": message.message_id, "customer_id": message.customer_id}
+                ),
             },
         )
     except ClientError as exc:
@@ -171,7 +179,9 @@ def _run_effects(decision: engine.Decision) -> None:
     for effect in decision.effects:
         action = effect.action
         if action.kind == "route":
-            url = config.route_high_queue_url if action.priority == "high" else config.route_queue_url
+            url = (
+                config.route_high_queue_url if action.priority == "high" else config.route_queue_url
+            )
             runtime.client("sqs").send_message(
                 QueueUrl=url,
                 MessageBody=json.dumps(

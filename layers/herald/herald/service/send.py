@@ -4,12 +4,23 @@ The message item is the lock: queued/deferred → sending (conditional) before t
 sending → sent after it. A redelivered record finds ``sent`` and does nothing; one that finds
 ``sending`` (a crash between the provider call and the write) goes to the DLQ for a human
 instead of risking a second send.
+
+Infrastructure errors (DynamoDB throttling, 5xx that outlasted botocore's retries) surface as
+:class:`RetryableError`, so the record is retried through SQS and, after the last attempt,
+parked on the DLQ with its reason. A message given up on goes back to ``queued`` with the
+reason: it is waiting in the DLQ, and ``herald dlq redrive`` sends it (still at most once).
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
 
 from herald import rendering, runtime
 from herald.channels import email, push, sms
@@ -22,6 +33,10 @@ from herald.settings import settings
 
 SENDABLE = ("queued", "deferred")
 FINAL = ("sent", "failed", "suppressed", "capped")
+INFRA_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
+STATE_KEYS = ("contact_log", "rev", "stats", "suppressed")  # policy state, not profile
+WRITE_TRIES = 4  # in-handler retries of the writes that must not be lost after a provider call
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,7 +58,34 @@ def parse_body(body: str) -> str:
 
 
 def handle(message_id: str, *, last_attempt: bool = False) -> SendResult:
-    """Deliver one message. Raises :class:`RetryableError` when a retry may succeed."""
+    """Deliver one message. Raises :class:`RetryableError` when a retry may succeed and
+    :class:`BadEvent` when no retry can (the caller parks the record with the reason)."""
+    try:
+        return _handle(message_id, last_attempt)
+    except INFRA_ERRORS as exc:
+        raise RetryableError(f"AWS error: {_describe(exc)}") from exc
+
+
+def _describe(exc: Exception) -> str:
+    cause = getattr(exc, "cause", None) or exc
+    if isinstance(cause, ClientError):
+        return cause.response.get("Error", {}).get("Code") or type(cause).__name__
+    return getattr(exc, "cause_response_code", None) or type(cause).__name__
+
+
+def _persist(write: Callable[[], T]) -> T:
+    """A write that must land (the provider has already been called): retried in-process."""
+    for attempt in range(WRITE_TRIES):
+        try:
+            return write()
+        except INFRA_ERRORS:
+            if attempt == WRITE_TRIES - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _handle(message_id: str, last_attempt: bool) -> SendResult:
     message = records.get_message(message_id)
     if message is None:
         raise BadEvent(f"message {message_id} does not exist")
@@ -62,7 +104,7 @@ def handle(message_id: str, *, last_attempt: bool = False) -> SendResult:
     try:
         content = content_cache.get(message.content_id, message.content_version)
         context = {
-            "customer": {k: v for k, v in customer.items() if k not in ("contact_log", "rev", "stats", "suppressed")},
+            "customer": {k: v for k, v in customer.items() if k not in STATE_KEYS},
             "event": message.event,
             "message": {
                 "id": message.message_id,
@@ -76,17 +118,26 @@ def handle(message_id: str, *, last_attempt: bool = False) -> SendResult:
         _finish(message, "failed", reason=exc.message)
         return SendResult(message_id, "failed", exc.message)
     try:
-        sending = records.transition(message, "sending", allowed_from=SENDABLE, attempts=message.attempts + 1)
+        sending = records.transition(
+            message, "sending", allowed_from=SENDABLE, attempts=message.attempts + 1
+        )
     except Conflict:
         return SendResult(message_id, "skipped", "another delivery is handling it")
     try:
         provider_id = _deliver(sending, customer, rendered, context["message"]["unsubscribe_url"])
     except RetryableError as exc:
+        # Not accepted by the provider: back to queued, so a retry (or a redrive from the DLQ
+        # after the last attempt) can send it.
+        reason = exc.message
         if last_attempt:
-            _finish(sending, "failed", reason=f"gave up after {sending.attempts} attempts: {exc.message}", frm=("sending",))
-            raise
-        records.transition(sending, "queued", allowed_from=("sending",), reason=exc.message)
+            reason = f"parked on the send DLQ after {sending.attempts} attempts: {exc.message}"
+        _persist(
+            lambda: records.transition(sending, "queued", allowed_from=("sending",), reason=reason)
+        )
         raise
+    except push.EndpointDisabled as exc:
+        _finish(sending, "suppressed", reason=exc.message, frm=("sending",))
+        return SendResult(message_id, "suppressed", exc.message)
     except DeliveryError as exc:
         _finish(sending, "failed", reason=exc.message, frm=("sending",))
         return SendResult(message_id, "failed", exc.message)
@@ -103,11 +154,19 @@ def _blocked(message: Message, customer: dict | None) -> str | None:
         return f"suppressed: {flag}"
     if not (customer.get("consent") or {}).get(message.channel):
         return f"no {message.channel} consent"
-    address = customer.get("email") if message.channel == "email" else customer.get("phone") if message.channel == "sms" else None
+    address = (
+        customer.get("email")
+        if message.channel == "email"
+        else customer.get("phone")
+        if message.channel == "sms"
+        else None
+    )
     if message.channel in ("email", "sms"):
         if not address:
             return f"no {message.channel} address on the profile"
-        listed = customers.suppression_reason(address.lower() if message.channel == "email" else address)
+        listed = customers.suppression_reason(
+            address.lower() if message.channel == "email" else address
+        )
         if listed:
             return f"suppressed: {listed}"
     return None
@@ -126,32 +185,76 @@ def _deliver(message: Message, customer: dict, rendered: dict, unsubscribe_url: 
         return email.send(customer["email"], rendered, message.message_id, unsubscribe_url)
     if message.channel == "sms":
         return sms.send(customer["phone"], rendered, message.category)
-    ids, errors = [], []
+    ids, errors, disabled = [], [], []
     for device in customer.get("push") or []:
         if device.get("disabled"):
             continue
         try:
             ids.append(push.send(push.endpoint_for(device), rendered, message.message_id))
+        except push.EndpointDisabled as exc:
+            disabled.append((device["token"], exc.endpoint_arn))
+            errors.append(exc)
         except DeliveryError as exc:
-            errors.append(exc.message)
+            errors.append(exc)
+    if disabled:
+        _disable_devices(message.customer_id, disabled)
     if not ids:
-        raise DeliveryError("; ".join(errors) or "no enabled push device")
+        if errors and all(isinstance(e, push.EndpointDisabled) for e in errors):
+            raise errors[0]
+        raise DeliveryError("; ".join(e.message for e in errors) or "no enabled push device")
     return ",".join(ids)
+
+
+def _disable_devices(customer_id: str, disabled: list[tuple[str, str]]) -> None:
+    """Mark dead push devices ``disabled`` on the profile and list their endpoints as suppressed."""
+    arns = dict(disabled)
+    for arn in arns.values():
+        _persist(lambda arn=arn: customers.suppress(arn, "push", "push endpoint disabled"))
+    for _ in range(5):
+        current = _persist(lambda: customers.get(customer_id))
+        if current is None:
+            return
+        profile = {k: v for k, v in current.items() if k not in STATE_KEYS}
+        profile["push"] = [
+            {**d, "disabled": True, "endpoint_arn": arns[d["token"]]}
+            if d.get("token") in arns
+            else d
+            for d in current.get("push") or []
+        ]
+        try:
+            _persist(
+                lambda rev=current["rev"], doc=profile: customers.update_state(
+                    customer_id, rev, doc=doc
+                )
+            )
+            return
+        except Conflict:
+            continue  # the profile changed meanwhile: re-read and apply again
+    logger.warning("could not mark push devices disabled", customer_id=customer_id)
 
 
 def _finish(message: Message, status: str, *, frm: tuple[str, ...] = SENDABLE, **fields) -> None:
     try:
-        records.transition(message, status, allowed_from=frm, **fields)
+        _persist(lambda: records.transition(message, status, allowed_from=frm, **fields))
     except Conflict:
         logger.warning("message changed meanwhile", message_id=message.message_id, wanted=status)
-    logger.info("message " + status, message_id=message.message_id, channel=message.channel,
-                rule_id=message.rule_id, reason=fields.get("reason"))
+    logger.info(
+        "message " + status,
+        message_id=message.message_id,
+        channel=message.channel,
+        rule_id=message.rule_id,
+        reason=fields.get("reason"),
+    )
 
 
 def dead_letter(body: str, reason: str) -> None:
     """Park a record on the send DLQ with its reason (for ``herald dlq redrive``)."""
-    runtime.client("sqs").send_message(
-        QueueUrl=settings().send_dlq_url,
-        MessageBody=body,
-        MessageAttributes={"herald_reason": {"DataType": "String", "StringValue": reason[:1000]}},
+    _persist(
+        lambda: runtime.client("sqs").send_message(
+            QueueUrl=settings().send_dlq_url,
+            MessageBody=body,
+            MessageAttributes={
+                "herald_reason": {"DataType": "String", "StringValue": reason[:1000]}
+            },
+        )
     )

@@ -1,0 +1,56 @@
+"""admin: the marketers' API — versioned rules and contents, publish and rollback, contact
+policy, preview, simulation, audit and customer timelines (API Gateway REST, Cognito)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+
+from herald.admin import api
+from herald.admin.routes import contents, history, policy, rules, simulation
+from herald.observability import logger, metrics
+from herald.settings import settings
+
+# Fail the cold start, not the first request, when the deployment is misconfigured.
+settings().require(
+    "rules_table",
+    "contents_table",
+    "customers_table",
+    "messages_table",
+    "settings_table",
+    "audit_table",
+)
+
+app = APIGatewayRestResolver(enable_validation=True)
+api.register_errors(app)
+app.include_router(rules.router, prefix="/admin/rules")
+app.include_router(contents.router, prefix="/admin/contents")
+app.include_router(policy.router, prefix="/admin")
+app.include_router(simulation.router, prefix="/admin")
+app.include_router(history.router, prefix="/admin")
+
+
+@cache
+def _openapi() -> str:
+    return app.get_openapi_json_schema(
+        title="Herald admin API",
+        version="1",
+        description="Rules, contents, contact policy, preview, simulation, audit (see PRODUCT.md).",
+    )
+
+
+@app.get("/admin/openapi.json", summary="this OpenAPI document", include_in_schema=False)
+def openapi() -> Response[str]:
+    api.caller(app)
+    return Response(200, content_types.APPLICATION_JSON, _openapi())
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+)
+@api.limit_body
+def lambda_handler(event: dict, context) -> dict:
+    return app.resolve(event, context)
