@@ -25,6 +25,7 @@ settings().require(
 
 app = APIGatewayRestResolver(enable_validation=True)
 api.register_errors(app)
+app.use([api.json_object_body])
 app.include_router(rules.router, prefix="/admin/rules")
 app.include_router(contents.router, prefix="/admin/contents")
 app.include_router(policy.router, prefix="/admin")

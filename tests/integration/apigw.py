@@ -32,9 +32,7 @@ def event(
         "identity": {"sourceIp": "127.0.0.1"},
     }
     if user is not None:
-        context["authorizer"] = {
-            "claims": {"cognito:username": user[0], "cognito:groups": user[1]}
-        }
+        context["authorizer"] = {"claims": {"cognito:username": user[0], "cognito:groups": user[1]}}
     if raw_body is None and body is not None:
         raw_body = json.dumps(body)
     return {
@@ -44,9 +42,7 @@ def event(
         "headers": {"Content-Type": "application/json"} if raw_body is not None else {},
         "multiValueHeaders": {},
         "queryStringParameters": query,
-        "multiValueQueryStringParameters": (
-            {k: [v] for k, v in query.items()} if query else None
-        ),
+        "multiValueQueryStringParameters": ({k: [v] for k, v in query.items()} if query else None),
         "pathParameters": {"proxy": path.split("/", 2)[-1]} if resource.endswith("+}") else None,
         "stageVariables": None,
         "requestContext": context,
@@ -87,7 +83,10 @@ def snapshot(environment: dict) -> dict:
         elif key.endswith("_QUEUE_URL") or key.endswith("_DLQ_URL"):
             attrs = sqs.get_queue_attributes(
                 QueueUrl=name,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
             )["Attributes"]
             state[key] = attrs
     return state

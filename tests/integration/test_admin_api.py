@@ -82,7 +82,9 @@ def test_save_makes_a_new_version_and_stale_saves_conflict(api, live_content, en
     # Given a rule at version 1
     api("POST", "/admin/rules", rule_doc())
     # When it is saved with the latest expected_version
-    status, saved = api("PUT", "/admin/rules/cart-rule", {**rule_doc(priority=50), "expected_version": 1})
+    status, saved = api(
+        "PUT", "/admin/rules/cart-rule", {**rule_doc(priority=50), "expected_version": 1}
+    )
     # Then version 2 is a draft with the change; version 1 is untouched
     assert status == 200, saved
     assert saved["version"] == 2 and saved["priority"] == 50 and saved["latest_version"] == 2
@@ -90,7 +92,9 @@ def test_save_makes_a_new_version_and_stale_saves_conflict(api, live_content, en
     assert [(v["version"], v["priority"]) for v in versions["items"]] == [(2, 50), (1, 10)]
     # When another marketer saves with the stale version 1
     before = snapshot(env)
-    status, body = api("PUT", "/admin/rules/cart-rule", {**rule_doc(priority=70), "expected_version": 1})
+    status, body = api(
+        "PUT", "/admin/rules/cart-rule", {**rule_doc(priority=70), "expected_version": 1}
+    )
     # Then 409, and nothing changed anywhere (no version, no audit entry)
     assert status == 409
     assert body["error"]["field"] == "expected_version"
@@ -125,7 +129,14 @@ INVALID = [
         "channels.email.html",
         "line",
     ),
-    ("unknown content", "rules", rule_doc(content="no-such-content"), 422, "then[0].send.content", "unknown content"),
+    (
+        "unknown content",
+        "rules",
+        rule_doc(content="no-such-content"),
+        422,
+        "then[0].send.content",
+        "unknown content",
+    ),
     (
         "unknown channel",
         "rules",
@@ -150,10 +161,24 @@ INVALID = [
         "then[0].offer.content",
         "no web channel",
     ),
-    ("pinned version that doesn't exist", "rules", rule_doc(content="cart-email@7"), 422, "then[0].send.content", "no version 7"),
+    (
+        "pinned version that doesn't exist",
+        "rules",
+        rule_doc(content="cart-email@7"),
+        422,
+        "then[0].send.content",
+        "no version 7",
+    ),
     ("bad id", "rules", rule_doc("Not_An_Id"), 422, "id", "[a-z0-9-]"),
     ("bad content id", "contents", content_doc("UPPER"), 422, "id", "[a-z0-9-]"),
-    ("malformed active window", "rules", rule_doc(active={"from": "next tuesday"}), 422, "active.from", "ISO-8601"),
+    (
+        "malformed active window",
+        "rules",
+        rule_doc(active={"from": "next tuesday"}),
+        422,
+        "active.from",
+        "ISO-8601",
+    ),
     (
         "active window ending before it starts",
         "rules",
@@ -162,7 +187,14 @@ INVALID = [
         "active.until",
         "after",
     ),
-    ("unknown content channel", "contents", content_doc(fax={"text": "x"}), 422, "channels.fax", "unknown channel"),
+    (
+        "unknown content channel",
+        "contents",
+        content_doc(fax={"text": "x"}),
+        422,
+        "channels.fax",
+        "unknown channel",
+    ),
     ("body that is a list", "rules", [rule_doc()], 422, None, ""),
 ]
 
@@ -193,7 +225,9 @@ def test_invalid_save_stores_no_version(api, live_content, env):
     api("POST", "/admin/rules", rule_doc())
     before = snapshot(env)
     # When a save carries a ZEN syntax error
-    status, body = api("PUT", "/admin/rules/cart-rule", {**rule_doc(when="(("), "expected_version": 1})
+    status, body = api(
+        "PUT", "/admin/rules/cart-rule", {**rule_doc(when="(("), "expected_version": 1}
+    )
     # Then 422 naming when, and still only version 1
     assert status == 422 and body["error"]["field"] == "when"
     assert snapshot(env) == before
@@ -209,6 +243,9 @@ def test_oversized_and_malformed_bodies(api, env):
     # When the body is not JSON
     status, body = api("POST", "/admin/contents", raw_body="{not json")
     # Then 422 in the same error shape
+    assert status == 422 and body["error"]["code"] == "invalid_request"
+    # When the body is nested deeper than the JSON parser goes
+    status, body = api("POST", "/admin/contents", raw_body="[" * 50_000 + "]" * 50_000)
     assert status == 422 and body["error"]["code"] == "invalid_request"
     # When a publish body has the wrong type
     status, body = api("POST", "/admin/contents/x/publish", {"version": "one"}, user=APPROVER)
@@ -268,7 +305,9 @@ def test_marketers_cannot_publish_rollback_pause_archive_or_change_policy(api, l
 def test_groups_claim_formats(api):
     # API Gateway passes groups as "a,b"; some setups send "[a b]"
     for groups in ("marketers,approvers", "[approvers marketers]", "approvers"):
-        status, _ = api("POST", "/admin/contents", content_doc(f"c-{len(groups)}"), user=("x", groups))
+        status, _ = api(
+            "POST", "/admin/contents", content_doc(f"c-{len(groups)}"), user=("x", groups)
+        )
         assert status == 201, groups
         status, _ = api(
             "POST", f"/admin/contents/c-{len(groups)}/publish", {"version": 1}, user=("y", groups)
@@ -289,7 +328,9 @@ def test_two_person_rule(api, aws, monkeypatch):
     assert status == 403
     assert "two-person rule" in body["error"]["message"]
     # When another approver publishes it
-    status, body = api("POST", "/admin/contents/cart-email/publish", {"version": 1}, user=OTHER_APPROVER)
+    status, body = api(
+        "POST", "/admin/contents/cart-email/publish", {"version": 1}, user=OTHER_APPROVER
+    )
     # Then it is live
     assert status == 200 and body["state"] == "published"
 
@@ -331,7 +372,11 @@ def test_content_version_dropping_a_channel_a_live_rule_uses_cannot_go_live(api,
     api("POST", "/admin/rules", rule_doc())
     api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)
     # And a new content version with only sms
-    api("PUT", "/admin/contents/cart-email", {**content_doc(sms={"text": "hi"}), "expected_version": 1})
+    api(
+        "PUT",
+        "/admin/contents/cart-email",
+        {**content_doc(sms={"text": "hi"}), "expected_version": 1},
+    )
     # When it is published
     status, body = api("POST", "/admin/contents/cart-email/publish", {"version": 2}, user=APPROVER)
     # Then 409 names the live rule
@@ -445,7 +490,10 @@ def test_policy_get_put_revision_and_audit(api, env):
     assert status == 409 and snapshot(env) == before
     # When the policy is invalid
     status, body = api(
-        "PUT", "/admin/policy", {"caps": [{"channel": "email", "max": 1, "per": "P0D"}]}, user=APPROVER
+        "PUT",
+        "/admin/policy",
+        {"caps": [{"channel": "email", "max": 1, "per": "P0D"}]},
+        user=APPROVER,
     )
     # Then 422 names the field, nothing stored
     assert status == 422 and body["error"]["field"] == "caps[0].per"
@@ -456,9 +504,11 @@ def test_policy_get_put_revision_and_audit(api, env):
 def _revision(env: dict) -> int:
     import boto3
 
-    item = boto3.client("dynamodb").get_item(
-        TableName=env["SETTINGS_TABLE"], Key={"name": {"S": "ruleset"}}
-    ).get("Item")
+    item = (
+        boto3.client("dynamodb")
+        .get_item(TableName=env["SETTINGS_TABLE"], Key={"name": {"S": "ruleset"}})
+        .get("Item")
+    )
     return int(item["revision"]["N"]) if item else 0
 
 
@@ -504,10 +554,18 @@ def test_simulate_returns_the_trace_and_writes_nothing(api, live_content, env):
     # Given a live rule and a draft version 2 that lowers the threshold
     api("POST", "/admin/rules", rule_doc())
     api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)
-    api("PUT", "/admin/rules/cart-rule", {**rule_doc(when="event.total >= 10"), "expected_version": 1})
+    api(
+        "PUT",
+        "/admin/rules/cart-rule",
+        {**rule_doc(when="event.total >= 10"), "expected_version": 1},
+    )
     before = snapshot(env)
     event = {"type": "cart.abandoned", "customer_id": "ann", "data": {"total": 50}}
-    customer = {"email": "ann@example.com", "consent": {"email": True}, "attributes": {"name": "Ann"}}
+    customer = {
+        "email": "ann@example.com",
+        "consent": {"email": True},
+        "attributes": {"name": "Ann"},
+    }
     # When the event is simulated against the live ruleset
     status, live = api("POST", "/admin/simulate", {"event": event, "customer": customer})
     # Then the trace shows the live version did not match
@@ -571,10 +629,16 @@ def test_customer_timeline_shows_decisions_and_messages(api, live_content):
     api("POST", "/admin/rules", rule_doc())
     api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)
     customers.upsert(
-        parse_customer({"customer_id": "ann", "email": "ann@example.com", "consent": {"email": True}})
+        parse_customer(
+            {"customer_id": "ann", "email": "ann@example.com", "consent": {"email": True}}
+        )
     )
     decide.handle_event(
-        {"id": "e-1", "detail-type": "cart.abandoned", "detail": {"customer_id": "ann", "total": 150}}
+        {
+            "id": "e-1",
+            "detail-type": "cart.abandoned",
+            "detail": {"customer_id": "ann", "total": 150},
+        }
     )
     # When the timeline is read
     status, body = api("GET", "/admin/customers/ann/timeline")

@@ -173,18 +173,9 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _stack_environment(region: str = "us-east-1") -> dict[str, str]:
     """The functions' environment of the local stack, from template.yaml, creating nothing."""
-    from herald.local import stack, template
+    from herald.local import stack
 
-    doc = template.load()
-    resolver = template.Resolver(doc, region=region)
-    params = resolver.parameter_values()
-    described = stack.Stack(doc, resolver, params.get("Stage", "dev"), region)
-    for logical_id, resource in doc["Resources"].items():
-        stack._assign_ids(
-            described, logical_id, resource["Type"]
-        )  # physical names, as create() does
-    described.functions = template.functions(doc, resolver)
-    return described.environment()
+    return stack.describe(region=region).environment()
 
 
 # ---------------------------------------------------------------------- local

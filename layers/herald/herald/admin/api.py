@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from herald.admin import users
-from herald.errors import HeraldError, PayloadTooLarge
+from herald.errors import HeraldError, PayloadTooLarge, ValidationError
 from herald.observability import logger
 
 MAX_BODY_BYTES = 256 * 1024
@@ -70,10 +70,43 @@ def register_errors(app: APIGatewayRestResolver) -> None:
     def unsupported(exc: RequestUnsupportedContentType) -> Response:
         return _json(415, error_body("unsupported_media_type", "send application/json"))
 
+    @app.exception_handler(RecursionError)
+    def too_deep(exc: RecursionError) -> Response:
+        # json.loads raises RecursionError (not a JSONDecodeError) on a body nested ~1,000 deep.
+        return _json(422, error_body("invalid_request", "the body is nested too deeply", "body"))
+
     @app.exception_handler(NotFoundError)
     def no_route(exc: NotFoundError) -> Response:
         event = app.current_event
         return _json(404, error_body("not_found", f"no route {event.http_method} {event.path}"))
+
+
+def json_object_body(app: APIGatewayRestResolver, next_middleware: Any) -> Response:
+    """Middleware: a JSON body must be an object.
+
+    The event handler's validation takes the first element of a list for a non-list body
+    parameter (a form-data convenience); for JSON documents that would silently accept
+    ``[doc, other]`` as ``doc``.
+    """
+    route = app.context.get("_route")
+    if app.current_event.body and route is not None and route.dependant.body_params:
+        if not isinstance(app.current_event.json_body, dict):
+            raise ValidationError("the body must be a JSON object", field="body")
+    return next_middleware(app)
+
+
+def json_body(resolver: Any) -> dict:
+    """The request's JSON object body, for routes not validated by the event handler."""
+    event = resolver.current_event
+    if not event.body:
+        raise ValidationError("a JSON object body is required", field="body")
+    try:
+        body = event.json_body
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise ValidationError("the body is not valid JSON", field="body") from exc
+    if not isinstance(body, dict):
+        raise ValidationError("the body must be a JSON object", field="body")
+    return body
 
 
 def caller(resolver: Any) -> users.User:

@@ -59,6 +59,18 @@ def _arn(service: str, region: str, resource: str) -> str:
     return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
 
 
+def describe(*, region: str = "us-east-1", parameters: dict | None = None, template: dict | None = None) -> Stack:
+    """The stack's physical names and resolved function environments, creating nothing."""
+    template = template or tpl.load()
+    resolver = tpl.Resolver(template, region=region)
+    params = resolver.parameter_values(parameters)
+    stack = Stack(template, resolver, params.get("Stage", "dev"), region)
+    for logical_id, res in template["Resources"].items():
+        _assign_ids(stack, logical_id, res["Type"])
+    stack.functions = tpl.functions(template, resolver)
+    return stack
+
+
 def create(
     *,
     region: str = "us-east-1",
@@ -71,31 +83,22 @@ def create(
     Call inside ``mock_aws`` (tests) or with ``AWS_ENDPOINT_URL`` pointing at a moto server.
     """
     template = template or tpl.load()
-    resolver = tpl.Resolver(template, region=region)
-    params = resolver.parameter_values(parameters)
-    stage = params.get("Stage", "dev")
     session = boto3.session.Session(region_name=region)
+    params = dict(parameters or {})
     if platform_apps:
+        # CloudFormation can't create SNS platform applications; locally we make stand-ins.
+        stage = params.get("Stage") or str(template.get("Parameters", {}).get("Stage", {}).get("Default", "dev"))
         sns = session.client("sns")
-        for param, platform in (
-            ("ApnsPlatformApplicationArn", "APNS"),
-            ("FcmPlatformApplicationArn", "GCM"),
-        ):
+        for param, platform in (("ApnsPlatformApplicationArn", "APNS"), ("FcmPlatformApplicationArn", "GCM")):
             if not params.get(param):
-                arn = sns.create_platform_application(
+                params[param] = sns.create_platform_application(
                     Name=f"herald-{stage}-{platform.lower()}", Platform=platform, Attributes={}
                 )["PlatformApplicationArn"]
-                params[param] = arn
-        resolver.parameter_values(params)
-    stack = Stack(template, resolver, stage, region)
+    stack = describe(region=region, parameters=params, template=template)
+    resolver = stack.resolver
     resources = template["Resources"]
-    # First pass: names and ARNs for everything, so references resolve in any order.
-    for logical_id, res in resources.items():
-        _assign_ids(stack, logical_id, res["Type"])
-    # Second pass: create, dead-letter queues before the queues that point at them.
-    order = sorted(
-        resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {})
-    )
+    # Dead-letter queues before the queues that point at them.
+    order = sorted(resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {}))
     for logical_id, res in order:
         if res["Type"] in SKIPPED_TYPES:
             continue
@@ -105,7 +108,7 @@ def create(
         if creator is None:
             raise NotImplementedError(f"local stack cannot create {res['Type']} ({logical_id})")
         creator(session, stack, logical_id, resolver.resolve(res.get("Properties") or {}))
-    stack.functions = tpl.functions(template, resolver)
+    stack.functions = tpl.functions(template, resolver)  # again: secret ARNs are known now
     return stack
 
 

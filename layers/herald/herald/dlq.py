@@ -1,0 +1,191 @@
+"""Dead-letter queues: look at what was parked and why, and re-drive it once the cause is fixed.
+
+Records parked by Herald carry their reason in the ``herald_reason`` message attribute; those
+parked by Lambda (an asynchronous invocation that failed every retry) in ``ErrorMessage``.
+Re-driving is safe to repeat: the send function sends a message at most once whatever number
+of records point at it, and the decide function treats a re-driven event as a replay.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from herald import runtime
+
+REASON_ATTRIBUTES = ("herald_reason", "ErrorMessage", "ErrorCode")
+PEEK_SECONDS = 30  # how long inspected records stay hidden before they are released again
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """One dead-lettered record."""
+
+    sqs_message_id: str
+    body: str
+    reason: str | None
+    receive_count: int
+    sent_at: str | None
+    attributes: dict = field(default_factory=dict)
+
+    @property
+    def doc(self) -> Any:
+        """The body as JSON, or None when it isn't JSON (a malformed record)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+@dataclass
+class Inspection:
+    queue_url: str
+    approximate_count: int
+    records: list[Parked]
+
+    def reasons(self) -> dict[str, int]:
+        """How many records per reason (the first 80 characters of it)."""
+        counts: dict[str, int] = {}
+        for r in self.records:
+            key = (r.reason or "no reason recorded")[:80]
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+@dataclass
+class RedriveResult:
+    moved: int = 0
+    failed: int = 0
+    remaining: int = 0
+
+
+def _reason(message: dict) -> str | None:
+    attributes = message.get("MessageAttributes") or {}
+    for name in REASON_ATTRIBUTES:
+        value = (attributes.get(name) or {}).get("StringValue")
+        if value:
+            return value
+    return None
+
+
+def _parked(message: dict) -> Parked:
+    attrs = message.get("Attributes") or {}
+    return Parked(
+        sqs_message_id=message["MessageId"],
+        body=message.get("Body", ""),
+        reason=_reason(message),
+        receive_count=int(attrs.get("ApproximateReceiveCount", 0)),
+        sent_at=attrs.get("SentTimestamp"),
+        attributes={
+            k: v.get("StringValue") for k, v in (message.get("MessageAttributes") or {}).items()
+        },
+    )
+
+
+def count(queue_url: str) -> int:
+    """Records waiting in ``queue_url`` (visible ones; SQS's approximate count)."""
+    attrs = runtime.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attrs.get("ApproximateNumberOfMessages", 0))
+
+
+def inspect(queue_url: str, limit: int = 100) -> Inspection:
+    """Read up to ``limit`` records without consuming them (they are released right after)."""
+    sqs = runtime.client("sqs")
+    seen: dict[str, Parked] = {}
+    handles = []
+    while len(seen) < limit:
+        got = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(10, limit - len(seen)),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=PEEK_SECONDS,
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        if not got:
+            break
+        for message in got:
+            seen.setdefault(message["MessageId"], _parked(message))
+            handles.append(message["ReceiptHandle"])
+    for start in range(0, len(handles), 10):  # release them: inspecting must not hide records
+        sqs.change_message_visibility_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+                for i, h in enumerate(handles[start : start + 10])
+            ],
+        )
+    return Inspection(queue_url, count(queue_url), list(seen.values()))
+
+
+def redrive(
+    dlq_url: str,
+    target_url: str,
+    *,
+    max: int | None = None,  # named like the CLI option (--max)
+    echo: Callable[[str], None] = print,
+) -> RedriveResult:
+    """Move up to ``max`` records (default: all) from ``dlq_url`` back to ``target_url``.
+
+    ``target_url`` is an SQS queue URL (the send queue) or an EventBridge bus name or ARN (for
+    the decide DLQ, whose records are EventBridge envelopes: they are put back on the bus).
+    Each record is deleted from the DLQ only after the target accepted it, so an interrupted
+    re-drive loses nothing (at worst a record is delivered twice, which Herald absorbs).
+    """
+    sqs = runtime.client("sqs")
+    to_bus = not target_url.startswith(("https://", "http://"))
+    result = RedriveResult()
+    while max is None or result.moved + result.failed < max:
+        want = 10 if max is None else min(10, max - result.moved - result.failed)
+        got = sqs.receive_message(
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=want,
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=PEEK_SECONDS,
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        if not got:
+            break
+        for message in got:
+            try:
+                if to_bus:
+                    _put_event(target_url, message["Body"])
+                else:
+                    sqs.send_message(QueueUrl=target_url, MessageBody=message["Body"])
+            except (ValueError, KeyError, ClientError, BotoCoreError) as exc:
+                result.failed += 1
+                echo(f"  kept {message['MessageId']}: {exc}")
+                continue
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+            result.moved += 1
+        echo(f"  re-driven {result.moved}, kept {result.failed}")
+    result.remaining = count(dlq_url)
+    return result
+
+
+def _put_event(bus: str, body: str) -> None:
+    envelope = json.loads(body)
+    if envelope.get("truncated") or "detail-type" not in envelope:
+        raise ValueError("not an EventBridge envelope (a truncated or malformed event)")
+    detail = envelope.get("detail", {})
+    if isinstance(detail, dict) and envelope.get("id"):
+        # Keep the idempotency key: the re-driven event must replay, not decide anew.
+        detail = {**detail, "event_id": detail.get("event_id") or envelope["id"]}
+    response = runtime.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": bus,
+                "Source": envelope.get("source", "herald.redrive"),
+                "DetailType": envelope["detail-type"],
+                "Detail": detail if isinstance(detail, str) else json.dumps(detail),
+            }
+        ]
+    )
+    if response.get("FailedEntryCount"):
+        raise ValueError(response["Entries"][0].get("ErrorMessage", "PutEvents refused the event"))
