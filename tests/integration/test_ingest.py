@@ -114,7 +114,7 @@ def test_bus_refusal_is_503(api, monkeypatch):
     from herald import runtime
 
     class RefusingBus:
-        def put_events(self, Entries):  # noqa: N803 — botocore's parameter name
+        def put_events(self, Entries):  # botocore's parameter name
             return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException"}]}
 
     monkeypatch.setattr(runtime, "client", lambda service: RefusingBus())

@@ -27,15 +27,21 @@ def test_email_mime_has_text_and_html_alternatives_and_our_headers():
 
 def test_transactional_email_has_no_unsubscribe_headers_and_html_only_gets_a_text_part():
     mime = email.build_mime(
-        sender="hello@example.com", sender_name=None, to="a@b.co",
-        rendered={"subject": "s", "html": "<p>Only <b>html</b></p>"}, message_id="m" * 32, unsubscribe_url=None,
+        sender="hello@example.com",
+        sender_name=None,
+        to="a@b.co",
+        rendered={"subject": "s", "html": "<p>Only <b>html</b></p>"},
+        message_id="m" * 32,
+        unsubscribe_url=None,
     )
     assert mime["List-Unsubscribe"] is None
     assert mime.get_body(("plain",)).get_content().strip() == "Only html"
 
 
 def test_push_payload_has_the_apns_and_fcm_shapes():
-    body = json.loads(push.payload({"title": "T", "body": "B", "data": {"deeplink": "app://x"}}, "mid"))
+    body = json.loads(
+        push.payload({"title": "T", "body": "B", "data": {"deeplink": "app://x"}}, "mid")
+    )
     apns = json.loads(body["APNS"])
     assert apns["aps"]["alert"] == {"title": "T", "body": "B"} and apns["deeplink"] == "app://x"
     fcm = json.loads(body["GCM"])["fcmV1Message"]["message"]
@@ -46,5 +52,7 @@ def test_push_payload_has_the_apns_and_fcm_shapes():
 
 def test_marketing_sms_carries_stop_wording_unless_the_content_has_it():
     assert sms.text_for({"text": "20% off today"}, "marketing").endswith("Reply STOP to opt out.")
-    assert sms.text_for({"text": "Sale! Text STOP to quit"}, "marketing") == "Sale! Text STOP to quit"
+    assert (
+        sms.text_for({"text": "Sale! Text STOP to quit"}, "marketing") == "Sale! Text STOP to quit"
+    )
     assert sms.text_for({"text": "Your order shipped"}, "transactional") == "Your order shipped"

@@ -12,9 +12,19 @@ from tests.conftest import REPO
 
 def test_the_example_rules_are_valid():
     contents, rules = rulesfiles.validate_dir(REPO / "rules")
-    assert {c.id for c in contents} == {"welcome-email", "cart-free-shipping", "cart-reminder", "order-shipped", "back-in-stock"}
+    assert {c.id for c in contents} == {
+        "welcome-email",
+        "cart-free-shipping",
+        "cart-reminder",
+        "order-shipped",
+        "back-in-stock",
+    }
     assert {r.id for r in rules} == {
-        "welcome-on-signup", "cart-abandoned-gold", "order-shipped-sms", "back-in-stock-push", "complaint-top-tier",
+        "welcome-on-signup",
+        "cart-abandoned-gold",
+        "order-shipped-sms",
+        "back-in-stock-push",
+        "complaint-top-tier",
     }
     # `on:` is read as the key "on", not YAML 1.1's boolean
     assert {r.on for r in rules} >= {"cart.abandoned", "order.shipped"}
@@ -30,10 +40,30 @@ def rules_copy(tmp_path):
 @pytest.mark.parametrize(
     ("file", "old", "new", "field"),
     [
-        ("rules/cart-abandoned-gold.yaml", 'event.cart_total >= 100', "event.cart_total >=", "when"),
-        ("rules/order-shipped-sms.yaml", "content: order-shipped}", "content: no-such-content}", "then[0].send.content"),
-        ("rules/order-shipped-sms.yaml", "{channel: sms,", "{channel: email,", "then[0].send.content"),
-        ("contents/order-shipped.yaml", "{{ event.order_id }}", "{{ event.order_id ", "channels.sms.text"),
+        (
+            "rules/cart-abandoned-gold.yaml",
+            "event.cart_total >= 100",
+            "event.cart_total >=",
+            "when",
+        ),
+        (
+            "rules/order-shipped-sms.yaml",
+            "content: order-shipped}",
+            "content: no-such-content}",
+            "then[0].send.content",
+        ),
+        (
+            "rules/order-shipped-sms.yaml",
+            "{channel: sms,",
+            "{channel: email,",
+            "then[0].send.content",
+        ),
+        (
+            "contents/order-shipped.yaml",
+            "{{ event.order_id }}",
+            "{{ event.order_id ",
+            "channels.sms.text",
+        ),
         ("rules/welcome-on-signup.yaml", "priority: 50", "priority: fifty", "priority"),
     ],
 )

@@ -227,15 +227,12 @@ def load_into_tables(
 
 
 def _upsert_version(store: Any, kind: str, doc: dict, user: str) -> tuple[int, str]:
-    """Create, or save a new version if the document changed; publish it; audit each step."""
-    from herald.dal import audit  # lazily, as versions above
-
+    """Create, or save a new version if the document changed; publish it (each step audited)."""
     entity_id = doc["id"]
     try:
         head = store.head(entity_id)
     except NotFound:
         version, what, live = store.create(entity_id, doc, user).version, "created", None
-        audit.record(store.kind, entity_id, "create", user, to_version=version)
     else:
         live = head.published_version if head.state == "published" else None
         latest = store.version(entity_id, head.latest_version)
@@ -244,18 +241,9 @@ def _upsert_version(store: Any, kind: str, doc: dict, user: str) -> tuple[int, s
         else:
             version = store.save(entity_id, doc, head.latest_version, user).version
             what = "new version"
-            audit.record(
-                store.kind,
-                entity_id,
-                "save",
-                user,
-                from_version=head.latest_version,
-                to_version=version,
-            )
         if live == version:
             return version, what + ", already live"
     store.set_live(entity_id, version, "published", user)
-    audit.record(store.kind, entity_id, "publish", user, from_version=live, to_version=version)
     return version, what + ", published"
 
 

@@ -89,9 +89,9 @@ def json_object_body(app: APIGatewayRestResolver, next_middleware: Any) -> Respo
     ``[doc, other]`` as ``doc``.
     """
     route = app.context.get("_route")
-    if app.current_event.body and route is not None and route.dependant.body_params:
-        if not isinstance(app.current_event.json_body, dict):
-            raise ValidationError("the body must be a JSON object", field="body")
+    checked = route is not None and route.dependant.body_params and app.current_event.body
+    if checked and not isinstance(app.current_event.json_body, dict):
+        raise ValidationError("the body must be a JSON object", field="body")
     return next_middleware(app)
 
 

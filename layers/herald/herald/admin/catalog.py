@@ -11,7 +11,6 @@ from typing import Any
 
 from herald.admin import validation
 from herald.admin.users import User
-from herald.dal import audit
 from herald.dal.versions import Head, Version, VersionStore, check_version
 from herald.dal.versions import contents as content_store
 from herald.dal.versions import rules as rule_store
@@ -76,7 +75,6 @@ class Catalog:
         user.require_editor()
         normal = self._validate(doc)
         created = self.store.create(normal["id"], normal, user.name)
-        audit.record(self.kind, created.id, "create", user.name, to_version=1)
         return view(created, self.store.head(created.id))
 
     def save(self, user: User, entity_id: str, body: dict) -> dict:
@@ -92,9 +90,6 @@ class Catalog:
             )
         normal = self._validate(doc)
         saved = self.store.save(entity_id, normal, expected, user.name)
-        audit.record(
-            self.kind, entity_id, "save", user.name, from_version=expected, to_version=saved.version
-        )
         return view(saved, self.store.head(entity_id))
 
     def _validate(self, doc: Any) -> dict:
@@ -141,15 +136,7 @@ class Catalog:
             validation.rule_publishable(parse_rule(target.doc, target.version))
         else:
             validation.content_publishable(target.id, target.doc, rule_store.live())
-        before, after = self.store.set_live(target.id, target.version, "published", user.name)
-        audit.record(
-            self.kind,
-            target.id,
-            action,
-            user.name,
-            from_version=_live_version(before),
-            to_version=target.version,
-        )
+        _, after = self.store.set_live(target.id, target.version, "published", user.name, action)
         return view(target, after)
 
     def pause(self, user: User, entity_id: str) -> dict:
@@ -169,16 +156,11 @@ class Catalog:
         return self._stop(user, head, "archived", "archive")
 
     def _stop(self, user: User, head: Head, state: str, action: str) -> dict:
-        before, after = self.store.set_live(head.id, None, state, user.name)
-        audit.record(self.kind, head.id, action, user.name, from_version=_live_version(before))
+        _, after = self.store.set_live(head.id, None, state, user.name, action)
         return self._latest_view(after)
 
     def _latest_view(self, head: Head) -> dict:
         return view(self.store.version(head.id, head.latest_version), head)
-
-
-def _live_version(head: Head) -> int | None:
-    return head.published_version if head.state == "published" else None
 
 
 rules = Catalog(rule_store)

@@ -2,7 +2,8 @@
 
 Every save writes a new version item; publish, rollback, pause and archive only move the head's
 pointer and the sparse ``live`` marker, in one transaction that also bumps the ruleset revision
-(so warm decide functions notice within their refresh interval).
+(so warm decide functions notice within their refresh interval). Each write carries its audit
+entry in the same transaction: a change is never stored without its who/when/from/to.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from herald.dal import audit
 from herald.dal.tables import HEAD, ContentItem, RuleItem, SettingItem, bind, connection
 from herald.errors import Conflict, NotFound, ValidationError
 from herald.model import iso, utcnow
@@ -108,6 +110,11 @@ class VersionStore:
         return [_version(i) for i in self.model.live_index.query("1")]
 
     # ------------------------------------------------------------------ writes
+    def _audit(
+        self, entity_id: str, action: str, user: str, now: str, frm: int | None, to: int | None
+    ):
+        return audit.item(audit.Entry(self.kind, entity_id, action, user, now, frm, to))
+
     def create(self, entity_id: str, doc: dict, user: str) -> Version:
         bind()
         now = iso(utcnow())
@@ -119,6 +126,7 @@ class VersionStore:
             with TransactWrite(connection=connection()) as tx:
                 tx.save(head, condition=self.model.id.does_not_exist())
                 tx.save(item, condition=self.model.id.does_not_exist())
+                tx.save(self._audit(entity_id, "create", user, now, None, 1))
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in _conflict_reason(exc):
                 raise Conflict(f"{self.kind} {entity_id} already exists", field="id") from exc
@@ -152,6 +160,7 @@ class VersionStore:
                     condition=self.model.latest_version == latest,
                 )
                 tx.save(item, condition=self.model.id.does_not_exist())
+                tx.save(self._audit(entity_id, "save", user, now, latest, latest + 1))
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in _conflict_reason(exc):
                 raise Conflict(
@@ -162,9 +171,12 @@ class VersionStore:
         return _version(item)
 
     def set_live(
-        self, entity_id: str, version: int | None, state: str, user: str
+        self, entity_id: str, version: int | None, state: str, user: str, action: str = "publish"
     ) -> tuple[Head, Head]:
-        """Make ``version`` live (publish/rollback) or none (pause/archive). Returns (before, after)."""
+        """Make ``version`` live (publish/rollback) or none (pause/archive). Returns (before, after).
+
+        ``action`` names the change in the audit trail (publish, rollback, pause, archive).
+        """
         bind()
         head = self._head_item(entity_id)
         before = _head(head)
@@ -200,6 +212,7 @@ class VersionStore:
                         condition=self.model.id.exists(),
                         add_version_condition=False,
                     )
+                tx.save(self._audit(entity_id, action, user, now, old_live, version))
                 tx.update(
                     SettingItem(RULESET),
                     actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],

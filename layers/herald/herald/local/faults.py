@@ -78,10 +78,9 @@ class FaultInjector:
     def install(self) -> FaultInjector:
         from botocore import handlers
         from botocore.retries import standard
+        from moto.core.models import botocore_stubber
 
         from herald import runtime
-
-        from moto.core.models import botocore_stubber
 
         self._stubber = botocore_stubber
         handlers.BUILTIN_HANDLERS[:] = [
@@ -89,7 +88,9 @@ class FaultInjector:
             for h in handlers.BUILTIN_HANDLERS
         ]
         # before-call stops at the first response, so registering first is enough there.
-        handlers.BUILTIN_HANDLERS.insert(0, ("before-call", self._before_call, handlers.REGISTER_FIRST))
+        handlers.BUILTIN_HANDLERS.insert(
+            0, ("before-call", self._before_call, handlers.REGISTER_FIRST)
+        )
         self._saved_delay = standard.ExponentialBackoff.delay_amount
         standard.ExponentialBackoff.delay_amount = lambda _self, _context: 0.0
         runtime.reset()  # new clients (and pynamodb connections) pick the hooks up
@@ -194,7 +195,10 @@ CONTENTS = [
             }
         },
     },
-    {"id": "fault-sms", "channels": {"sms": {"text": "Shipped: {{ event.sku }} ref {{ message.id }}"}}},
+    {
+        "id": "fault-sms",
+        "channels": {"sms": {"text": "Shipped: {{ event.sku }} ref {{ message.id }}"}},
+    },
     {
         "id": "fault-push",
         "channels": {"push": {"title": "Back in stock", "body": "{{ event.sku }} is back"}},
@@ -218,19 +222,25 @@ EVENT_NAMES = ("fault.cart", "fault.shipped", "fault.restock", "fault.signup")
 ZONES = ("Europe/Paris", "America/New_York", "Europe/London", "Asia/Tokyo", None)
 
 
-def seed_catalog() -> None:
-    """Publish the scenario's contents and rules (as the admin API would)."""
+def publish(contents: list[dict], rules: list[dict], user: str = "fault-run") -> None:
+    """Validate, store and publish contents and rules (as the admin API would)."""
     from herald.dal import versions
     from herald.model import parse_content, parse_rule
+    from herald.rendering import check_content
 
-    for doc in CONTENTS:
-        parse_content(doc)
-    for doc in RULES:
+    for doc in contents:
+        check_content(parse_content(doc))
+    for doc in rules:
         parse_rule(doc)
-    for store, docs in ((versions.contents, CONTENTS), (versions.rules, RULES)):
+    for store, docs in ((versions.contents, contents), (versions.rules, rules)):
         for doc in docs:
-            store.create(doc["id"], doc, "fault-run")
-            store.set_live(doc["id"], 1, "published", "fault-run")
+            store.create(doc["id"], doc, user)
+            store.set_live(doc["id"], 1, "published", user)
+
+
+def seed_catalog() -> None:
+    """Publish the scenario's contents and rules."""
+    publish(CONTENTS, RULES)
 
 
 def seed_customers(count: int) -> list[str]:
@@ -420,8 +430,16 @@ class Pipeline:
         import boto3
 
         scheduler = boto3.client("scheduler", region_name=self.config.region)
-        fired = 0
-        for s in scheduler.list_schedules(GroupName=self.config.scheduler_group)["Schedules"]:
+        fired, names, token = 0, [], None
+        while True:  # list everything first: deleting while paging would skip schedules
+            page = scheduler.list_schedules(
+                GroupName=self.config.scheduler_group, **({"NextToken": token} if token else {})
+            )
+            names += page["Schedules"]
+            token = page.get("NextToken")
+            if not token:
+                break
+        for s in names:
             schedule = scheduler.get_schedule(Name=s["Name"], GroupName=self.config.scheduler_group)
             self.sqs.send_message(
                 QueueUrl=self.config.send_queue_url, MessageBody=schedule["Target"]["Input"]
@@ -429,6 +447,46 @@ class Pipeline:
             scheduler.delete_schedule(Name=s["Name"], GroupName=self.config.scheduler_group)
             fired += 1
         return fired
+
+
+@contextmanager
+def cheap_transaction_backups() -> Iterator[None]:
+    """Speed, not semantics: moto backs up every table a TransactWriteItems touches with a
+    deepcopy, O(table size) per call and so quadratic over a run. During a run the backup copies
+    the item map and each item's top-level attributes instead, which rolls back everything
+    Herald's transactions do (put items, SET top-level attributes)."""
+    import copy
+    import types
+
+    from moto.dynamodb import models as ddb_models
+    from moto.dynamodb.models.table import Table
+
+    def backup(obj: Any, memo: Any = None) -> Any:
+        if not isinstance(obj, Table):
+            return copy.deepcopy(obj, memo)
+        clone = copy.copy(obj)
+        clone.items = type(obj.items)(dict)
+        for key, value in obj.items.items():
+            clone.items[key] = (
+                {r: _item_backup(i) for r, i in value.items()} if obj.has_range_key
+                else _item_backup(value)
+            )  # fmt: skip
+        return clone
+
+    saved = ddb_models.copy
+    ddb_models.copy = types.SimpleNamespace(deepcopy=backup, copy=copy.copy)
+    try:
+        yield
+    finally:
+        ddb_models.copy = saved
+
+
+def _item_backup(item: Any) -> Any:
+    import copy
+
+    clone = copy.copy(item)
+    clone.attrs = type(item.attrs)(item.attrs)  # dict.update: no per-key size checks
+    return clone
 
 
 @contextmanager
@@ -463,7 +521,7 @@ def run(
     injector = FaultInjector(rate, exhausted_rate=exhausted_rate, seed=seed).install()
     try:
         pipeline = Pipeline(stack, injector)
-        with frozen_clock(now):
+        with frozen_clock(now), cheap_transaction_backups():
             for i, envelope in enumerate(batch):
                 pipeline.deliver_event(envelope)
                 if i % 25 == 24:
@@ -532,7 +590,11 @@ def _scan_records() -> tuple[dict, dict]:
                 if action.get("message_id"):
                     decided[action["message_id"]] = action.get("outcome")
         elif item.kind == "message":
-            stored[item.doc["message_id"]] = (item.status, item.doc.get("reason"), item.doc["event_id"])
+            stored[item.doc["message_id"]] = (
+                item.status,
+                item.doc.get("reason"),
+                item.doc["event_id"],
+            )
     return decided, stored
 
 
@@ -579,7 +641,9 @@ def account(report: FaultReport) -> None:
         elif status in ("failed", "suppressed") and reason:
             report.refused += 1
         else:
-            report.lost.append(mid)
+            report.lost.append(
+                {"message_id": mid, "status": status, "reason": reason, "event_id": event_id}
+            )
 
 
 def redrive_and_recount(stack, pipeline: Pipeline, now: datetime) -> dict:
@@ -589,7 +653,7 @@ def redrive_and_recount(stack, pipeline: Pipeline, now: datetime) -> dict:
     config = pipeline.config
     pipeline.injector = None
     quiet = {"echo": lambda _line: None}
-    with frozen_clock(now):
+    with frozen_clock(now), cheap_transaction_backups():
         # The decide DLQ holds envelopes: deliver them again as the bus would.
         while True:
             got = pipeline.sqs.receive_message(
@@ -599,7 +663,9 @@ def redrive_and_recount(stack, pipeline: Pipeline, now: datetime) -> dict:
                 break
             for m in got:
                 pipeline.deliver_event(json.loads(m["Body"]))
-                pipeline.sqs.delete_message(QueueUrl=config.decide_dlq_url, ReceiptHandle=m["ReceiptHandle"])
+                pipeline.sqs.delete_message(
+                    QueueUrl=config.decide_dlq_url, ReceiptHandle=m["ReceiptHandle"]
+                )
         moved = dlq.redrive(config.send_dlq_url, config.send_queue_url, **quiet).moved
         pipeline.pump_send()
         pipeline.fire_schedules()

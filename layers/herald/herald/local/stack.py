@@ -59,7 +59,9 @@ def _arn(service: str, region: str, resource: str) -> str:
     return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
 
 
-def describe(*, region: str = "us-east-1", parameters: dict | None = None, template: dict | None = None) -> Stack:
+def describe(
+    *, region: str = "us-east-1", parameters: dict | None = None, template: dict | None = None
+) -> Stack:
     """The stack's physical names and resolved function environments, creating nothing."""
     template = template or tpl.load()
     resolver = tpl.Resolver(template, region=region)
@@ -87,9 +89,14 @@ def create(
     params = dict(parameters or {})
     if platform_apps:
         # CloudFormation can't create SNS platform applications; locally we make stand-ins.
-        stage = params.get("Stage") or str(template.get("Parameters", {}).get("Stage", {}).get("Default", "dev"))
+        stage = params.get("Stage") or str(
+            template.get("Parameters", {}).get("Stage", {}).get("Default", "dev")
+        )
         sns = session.client("sns")
-        for param, platform in (("ApnsPlatformApplicationArn", "APNS"), ("FcmPlatformApplicationArn", "GCM")):
+        for param, platform in (
+            ("ApnsPlatformApplicationArn", "APNS"),
+            ("FcmPlatformApplicationArn", "GCM"),
+        ):
             if not params.get(param):
                 params[param] = sns.create_platform_application(
                     Name=f"herald-{stage}-{platform.lower()}", Platform=platform, Attributes={}
@@ -98,7 +105,9 @@ def create(
     resolver = stack.resolver
     resources = template["Resources"]
     # Dead-letter queues before the queues that point at them.
-    order = sorted(resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {}))
+    order = sorted(
+        resources.items(), key=lambda kv: "RedrivePolicy" in (kv[1].get("Properties") or {})
+    )
     for logical_id, res in order:
         if res["Type"] in SKIPPED_TYPES:
             continue
