@@ -105,7 +105,9 @@ def test_a_transient_bounce_suppresses_nothing(people, handlers, lambda_context)
     assert suppressed("c-ann") == {}
 
 
-def test_deliveries_and_junk_are_ignored_without_failing_the_batch(people, handlers, lambda_context):
+def test_deliveries_and_junk_are_ignored_without_failing_the_batch(
+    people, handlers, lambda_context
+):
     # Given a delivery event, a non-JSON message and a JSON array next to a real bounce
     bounce = (FIXTURES / "ses-bounce-permanent.json").read_text()
     delivery = json.dumps({"eventType": "Delivery", "mail": {}, "delivery": {}})

@@ -48,7 +48,9 @@ def test_suppression_wins_over_consent_and_names_its_cause():
     assert check("email", cust=cust) == policy.Verdict("suppressed", "suppressed: bounce")
 
 
-@pytest.mark.parametrize("cust", [customer(consent={}), customer(suppressed={"sms": "sms opt-out"})])
+@pytest.mark.parametrize(
+    "cust", [customer(consent={}), customer(suppressed={"sms": "sms opt-out"})]
+)
 def test_transactional_never_skips_consent_or_suppression(cust):
     assert check("sms", "transactional", cust=cust).status == "suppressed"
 

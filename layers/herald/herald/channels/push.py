@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,6 +32,9 @@ def payload(rendered: dict, message_id: str) -> str:
     )
 
 
+_EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists with the same [Tt]oken")
+
+
 def endpoint_for(device: dict) -> str:
     """The device's SNS endpoint (CreatePlatformEndpoint is idempotent for a token)."""
     if device.get("endpoint_arn"):
@@ -43,7 +47,14 @@ def endpoint_for(device: dict) -> str:
         return runtime.client("sns").create_platform_endpoint(
             PlatformApplicationArn=app, Token=device["token"]
         )["EndpointArn"]
-    except (ClientError, BotoCoreError) as exc:
+    except ClientError as exc:
+        # The endpoint exists with other attributes (e.g. SNS disabled it): AWS names it only in
+        # the message, and its documented recovery is to use that ARN.
+        found = _EXISTING_ENDPOINT.search(exc.response.get("Error", {}).get("Message", ""))
+        if exc.response.get("Error", {}).get("Code") == "InvalidParameter" and found:
+            return found.group(1)
+        raise classify(exc, "SNS CreatePlatformEndpoint") from exc
+    except BotoCoreError as exc:
         raise classify(exc, "SNS CreatePlatformEndpoint") from exc
 
 

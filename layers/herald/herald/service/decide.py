@@ -35,6 +35,12 @@ class Outcome:
 def handle_event(envelope: dict, now: datetime | None = None) -> Outcome:
     """Decide on an EventBridge envelope. Raises :class:`BadEvent` for unusable input."""
     event = parse_eventbridge(envelope)
+    try:  # Lambda decodes invalid UTF-8 to lone surrogates, which no AWS API can carry
+        json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadEvent(
+            "the event contains invalid UTF-8 (unpaired surrogates)", field="detail"
+        ) from exc
     if len(json.dumps(event.detail, separators=(",", ":"))) > MAX_DETAIL_BYTES:
         raise BadEvent(f"event detail is larger than {MAX_DETAIL_BYTES // 1024} KB", field="detail")
     for attempt in range(MAX_DECIDE_ATTEMPTS):
@@ -126,6 +132,9 @@ def _resume(event_id: str, decision: engine.Decision) -> Outcome:
         if stored is not None and stored.status == "queued":
             enqueue(stored)  # the send function skips it if it was sent meanwhile
             outcome.queued.append(stored.message_id)
+        elif stored is not None and stored.status == "deferred":
+            schedule(stored)  # a first attempt that died before scheduling; a duplicate is refused
+            outcome.deferred.append(stored.message_id)
     logger.info("replayed event: nothing new sent", event_id=event_id, requeued=len(outcome.queued))
     return outcome
 
@@ -215,7 +224,7 @@ MAX_DEAD_LETTER_BYTES = 200 * 1024
 
 def dead_letter(envelope: object, reason: str) -> None:
     """Park an unusable event on the decide DLQ with its reason: retrying can't help it."""
-    body = json.dumps(envelope, default=str, ensure_ascii=False)
+    body = json.dumps(envelope, default=str)  # ASCII escapes: survives invalid UTF-8 too
     truncated = len(body.encode()) > MAX_DEAD_LETTER_BYTES
     if truncated:
         body = json.dumps({"truncated": True, "head": body[: MAX_DEAD_LETTER_BYTES // 2]})

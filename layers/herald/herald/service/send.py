@@ -141,6 +141,10 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
     except DeliveryError as exc:
         _finish(sending, "failed", reason=exc.message, frm=("sending",))
         return SendResult(message_id, "failed", exc.message)
+    except UnicodeError:  # raised while building the request, before any provider call
+        reason = "the rendered message contains invalid UTF-8"
+        _finish(sending, "failed", reason=reason, frm=("sending",))
+        return SendResult(message_id, "failed", reason)
     _finish(sending, "sent", frm=("sending",), provider_id=provider_id, reason=None)
     return SendResult(message_id, "sent")
 

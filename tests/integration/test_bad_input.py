@@ -1,0 +1,234 @@
+"""Bad input never crashes a handler into a retry loop: each case ends with a clear reason in
+the decision trace, on the message, or on a dead-letter queue (``herald_reason``)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from tests.conftest import drain_send_queue, eventbridge, ses_sent, sqs_record
+
+
+@pytest.fixture
+def catalog(aws):
+    from herald.dal import customers
+    from herald.local import faults
+    from herald.model import parse_customer
+
+    faults.seed_catalog()
+    faults.publish(
+        [
+            {"id": "big-cart", "channels": {"email": {
+                "subject": "Hi {{ customer.attributes.first_name }}",
+                "html": "<p>Hi {{ customer.attributes.first_name }}</p>",
+                "text": "Hi {{ customer.attributes.first_name }}"}}},
+            {"id": "loop", "channels": {"email": {
+                "subject": "Loop",
+                "text": "{% for i in (1..event.n) %}x{% endfor %}"}}},
+        ],
+        [
+            {"id": "big-cart", "name": "Big carts", "on": "cart.big", "category": "marketing",
+             "when": "event.cart_total >= 100",
+             "then": [{"send": {"channel": "email", "content": "big-cart"}}]},
+            {"id": "loop", "name": "Loop", "on": "loop.test", "category": "transactional",
+             "then": [{"send": {"channel": "email", "content": "loop"}}]},
+        ],
+    )  # fmt: skip
+    for doc in (
+        {"customer_id": "c-ann", "email": "ann@example.com", "consent": {"email": True},
+         "attributes": {"first_name": "Ann"}},
+        {"customer_id": "c-nomail", "phone": "+14155550100", "consent": {"email": True, "sms": True}},
+        {"customer_id": "c-evil", "email": "evil@example.com", "consent": {"email": True},
+         "attributes": {"first_name": "<script>alert(1)</script>{{ 6 | times: 7 }}{% raw %}"}},
+    ):  # fmt: skip
+        customers.upsert(parse_customer(doc))
+    return aws
+
+
+def dead_letters(url_attr: str) -> list[tuple[str, str]]:
+    """(body, herald_reason) of every record on a DLQ."""
+    from herald import dlq
+    from herald.settings import settings
+
+    parked = dlq.inspect(getattr(settings(), url_attr)).records
+    return [(p.body, p.reason) for p in parked]
+
+
+def actions(event_id: str) -> list[dict]:
+    from herald.dal import records
+
+    return records.get_trace(event_id)["actions"]
+
+
+# --------------------------------------------------------------------------- events
+
+
+def test_an_event_without_customer_id_is_dead_lettered_with_the_reason(
+    catalog, handlers, lambda_context
+):
+    envelope = eventbridge("fault.cart", "x", "e-1")
+    del envelope["detail"]["customer_id"]
+    result = handlers.decide.lambda_handler(envelope, lambda_context)
+    assert result["status"] == "rejected"
+    ((body, reason),) = dead_letters("decide_dlq_url")
+    assert "customer_id" in reason and json.loads(body)["id"] == "eb-e-1"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda e: e["detail"].update(customer_id=42), "customer_id"),
+        (lambda e: e.update(detail="not an object"), "detail"),
+        (lambda e: e.update({"detail-type": ["cart"]}), "detail-type"),
+        (lambda e: e["detail"].update(event_id={"nested": 1}) or e.pop("id"), "id"),
+    ],
+)
+def test_events_with_wrong_types_are_dead_lettered(
+    catalog, handlers, lambda_context, change, field
+):
+    envelope = eventbridge("fault.cart", "c-ann", "e-types")
+    change(envelope)
+    assert handlers.decide.lambda_handler(envelope, lambda_context)["status"] == "rejected"
+    ((_body, reason),) = dead_letters("decide_dlq_url")
+    assert field in reason
+
+
+def test_a_field_of_the_wrong_type_in_a_condition_is_a_trace_error_not_a_crash(
+    catalog, handlers, lambda_context, clock
+):
+    result = handlers.decide.lambda_handler(
+        eventbridge("cart.big", "c-ann", "e-cond", cart_total="lots"), lambda_context
+    )
+    assert result["status"] == "decided" and result["queued"] == []
+    from herald.dal import records
+
+    (rule,) = records.get_trace("e-cond")["rules"]
+    assert rule["rule_id"] == "big-cart" and rule["matched"] in (False, None)
+
+
+def test_an_unknown_event_name_leaves_a_trace_and_sends_nothing(
+    catalog, handlers, lambda_context, clock
+):
+    from herald.dal import records
+
+    result = handlers.decide.lambda_handler(
+        eventbridge("no.such.event", "c-ann", "e-unk"), lambda_context
+    )
+    assert result == {"status": "decided", "event_id": "e-unk", "queued": [], "deferred": []}
+    trace = records.get_trace("e-unk")
+    assert trace["rules"] == [] and trace["actions"] == []
+
+
+def test_a_256_kb_payload_is_dead_lettered_not_retried(catalog, handlers, lambda_context):
+    envelope = eventbridge("fault.cart", "c-ann", "e-big", blob="x" * 256 * 1024)
+    result = handlers.decide.lambda_handler(envelope, lambda_context)
+    assert result["status"] == "rejected"
+    ((body, reason),) = dead_letters("decide_dlq_url")
+    assert "larger than" in reason
+    assert len(body.encode()) < 256 * 1024  # fits an SQS message
+
+
+def test_invalid_utf8_in_strings_is_dead_lettered_with_the_reason(
+    catalog, handlers, lambda_context
+):
+    # Lambda hands over what json.loads makes of invalid UTF-8: lone surrogates
+    raw = b'{"customer_id": "c-ann", "event_id": "e-utf", "sku": "\\udcff\\ud800"}'
+    envelope = eventbridge("fault.cart", "c-ann", "e-utf")
+    envelope["detail"] = json.loads(raw)
+    result = handlers.decide.lambda_handler(envelope, lambda_context)
+    assert result["status"] == "rejected"
+    ((_body, reason),) = dead_letters("decide_dlq_url")
+    assert "UTF-8" in reason
+
+
+def test_an_unknown_customer_is_suppressed_with_the_reason(
+    catalog, handlers, lambda_context, clock
+):
+    result = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-nobody", "e-nobody"), lambda_context
+    )
+    assert result["queued"] == []
+    (action,) = actions("e-nobody")
+    assert (action["outcome"], action["reason"]) == ("suppressed", "unknown customer: no profile")
+
+
+def test_a_customer_without_an_address_for_the_channel(catalog, handlers, lambda_context, clock):
+    handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-nomail", "e-nomail"), lambda_context
+    )
+    (action,) = actions("e-nomail")
+    assert (action["outcome"], action["reason"]) == (
+        "suppressed",
+        "no email address on the profile",
+    )
+
+
+# --------------------------------------------------------------------------- queue records
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("not json", "not JSON"),
+        (json.dumps({"customer_id": "c-ann"}), "no message_id"),
+        (json.dumps(["a", "list"]), "no message_id"),
+        (json.dumps({"message_id": "0" * 32}), "does not exist"),
+    ],
+)
+def test_malformed_queue_records_are_parked_with_the_reason(
+    catalog, handlers, lambda_context, body, reason
+):
+    from herald.settings import settings
+
+    record = sqs_record(
+        {"MessageId": "m-1", "ReceiptHandle": "r", "Body": body}, settings().send_queue_arn
+    )
+    response = handlers.send.lambda_handler({"Records": [record]}, lambda_context)
+    assert response == {"batchItemFailures": []}  # parked, not retried forever
+    ((parked_body, parked_reason),) = dead_letters("send_dlq_url")
+    assert parked_body == body and reason in parked_reason
+
+
+# --------------------------------------------------------------------------- template data
+
+
+def test_liquid_and_html_injection_in_customer_data_is_inert(
+    catalog, handlers, lambda_context, clock
+):
+    handlers.decide.lambda_handler(
+        eventbridge("cart.big", "c-evil", "e-evil", cart_total=150), lambda_context
+    )
+    drain_send_queue(handlers, lambda_context)
+    (sent,) = ses_sent()
+    html = sent["mime"].get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "{{ 6 | times: 7 }}" in html and "42" not in html  # data is never evaluated
+
+
+def test_a_huge_loop_is_bounded_and_the_message_fails_with_the_reason(
+    catalog, handlers, lambda_context, clock
+):
+    from herald.dal import records
+
+    result = handlers.decide.lambda_handler(
+        eventbridge("loop.test", "c-ann", "e-loop", n=10**9), lambda_context
+    )
+    responses = drain_send_queue(handlers, lambda_context)
+    assert responses == [{"batchItemFailures": []}]
+    stored = records.get_message(result["queued"][0])
+    assert stored.status == "failed" and "limit" in stored.reason.lower()
+    assert ses_sent() == []
+
+
+def test_nothing_reaches_the_send_dlq_by_sqs_redrive_without_a_reason(
+    catalog, handlers, lambda_context
+):
+    # The handler parks records itself; SQS's own redrive (which records no reason) stays empty.
+    from herald.settings import settings
+
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=settings().send_queue_url, MessageBody="{broken")
+    drain_send_queue(handlers, lambda_context)
+    assert all(reason for _body, reason in dead_letters("send_dlq_url"))
