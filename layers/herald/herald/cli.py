@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="herald", description="Herald: marketing decisions on AWS serverless."
     )
-    commands = parser.add_subparsers(title="commands", metavar="{local,rules}")
+    commands = parser.add_subparsers(title="commands", metavar="{local,rules,dlq}")
 
     local = commands.add_parser("local", help="run Herald on this machine (moto, no Docker)")
     local.set_defaults(group=local)
@@ -104,6 +104,35 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("dir", type=Path)
     _api_args(pull)
     pull.set_defaults(run=_pull)
+
+    dlq = commands.add_parser(
+        "dlq", help="dead-letter queues: see why records were parked, re-drive them"
+    )
+    dlq.set_defaults(group=dlq)
+    dlq_cmds = dlq.add_subparsers(title="dlq commands", metavar="{inspect,redrive}")
+    for name, helptext, run in (
+        ("inspect", "list parked records and their reasons (nothing is consumed)", _dlq_inspect),
+        (
+            "redrive",
+            "move parked records back (send DLQ → send queue, decide DLQ → bus)",
+            _dlq_redrive,
+        ),
+    ):
+        cmd = dlq_cmds.add_parser(name, help=helptext)
+        cmd.add_argument("queue", choices=sorted(DLQS), help="which dead-letter queue")
+        cmd.add_argument(
+            "--aws-endpoint",
+            default=DEFAULT_AWS_ENDPOINT,
+            help=f"moto endpoint of the local stack (default {DEFAULT_AWS_ENDPOINT}); "
+            "'aws' uses your AWS credentials and needs --dlq-url (and --target for redrive)",
+        )
+        cmd.add_argument("--dlq-url", help="the DLQ's URL (stack output SendDLQUrl / DecideDLQUrl)")
+        if name == "redrive":
+            cmd.add_argument("--target", help="queue URL or bus name to re-drive into")
+            cmd.add_argument("--max", type=int, default=None, help="at most this many records")
+        else:
+            cmd.add_argument("--limit", type=int, default=100, help="records to show (default 100)")
+        cmd.set_defaults(run=run)
     return parser
 
 
@@ -176,6 +205,59 @@ def _stack_environment(region: str = "us-east-1") -> dict[str, str]:
     from herald.local import stack
 
     return stack.describe(region=region).environment()
+
+
+# ---------------------------------------------------------------------- dlq
+# queue name -> (environment variable of the DLQ, environment variable of its re-drive target)
+DLQS = {
+    "send": ("SEND_DLQ_URL", "SEND_QUEUE_URL"),
+    "decide": ("DECIDE_DLQ_URL", "EVENT_BUS_NAME"),
+}
+
+
+def _dlq_urls(args: argparse.Namespace) -> tuple[str, str | None]:
+    from herald import runtime
+    from herald.settings import settings
+
+    dlq_var, target_var = DLQS[args.queue]
+    if args.aws_endpoint == "aws":
+        if not args.dlq_url:
+            raise HeraldError("--dlq-url is required with --aws-endpoint aws")
+        dlq_url, target = args.dlq_url, getattr(args, "target", None)
+    else:
+        env = _stack_environment()
+        os.environ["AWS_ENDPOINT_URL"] = args.aws_endpoint
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.setdefault(key, "local")
+        os.environ.setdefault("AWS_REGION", "us-east-1")
+        dlq_url = args.dlq_url or env.get(dlq_var, "")
+        target = getattr(args, "target", None) or (env.get(target_var) if target_var else None)
+    settings.cache_clear()
+    runtime.reset()
+    return dlq_url, target
+
+
+def _dlq_inspect(args: argparse.Namespace) -> int:
+    from herald import dlq
+
+    dlq_url, _ = _dlq_urls(args)
+    found = dlq.inspect(dlq_url, limit=args.limit)
+    print(f"{args.queue} DLQ: about {found.approximate_count} record(s)")
+    for reason, n in sorted(found.reasons().items(), key=lambda kv: -kv[1]):
+        print(f"  {n:5}  {reason}")
+    return OK
+
+
+def _dlq_redrive(args: argparse.Namespace) -> int:
+    from herald import dlq
+
+    dlq_url, target = _dlq_urls(args)
+    if not target:
+        raise HeraldError(f"the {args.queue} DLQ has no default target: pass --target")
+    print(f"re-driving the {args.queue} DLQ into {target}")
+    result = dlq.redrive(dlq_url, target, max=args.max)
+    print(f"moved {result.moved}, kept {result.failed}, {result.remaining} left in the DLQ")
+    return FAILED if result.failed else OK
 
 
 # ---------------------------------------------------------------------- local

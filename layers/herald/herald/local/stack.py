@@ -144,6 +144,9 @@ def _assign_ids(stack: Stack, logical_id: str, kind: str) -> None:
     elif kind == "AWS::Scheduler::ScheduleGroup":
         r.refs[logical_id] = name
         r.attrs[(logical_id, "Arn")] = _arn("scheduler", region, f"schedule-group/{name}")
+    elif kind == "AWS::KMS::Key":
+        r.refs[logical_id] = name  # replaced by the key id moto assigns
+        r.attrs[(logical_id, "Arn")] = _arn("kms", region, f"key/{name}")
     elif kind == "AWS::SES::ConfigurationSet":
         r.refs[logical_id] = name
     elif kind == "AWS::Cognito::UserPool":
@@ -194,7 +197,16 @@ def _queue(session, stack: Stack, logical_id: str, props: dict) -> None:
 
 
 def _topic(session, stack: Stack, logical_id: str, props: dict) -> None:
-    session.client("sns").create_topic(Name=_name(stack.stage, logical_id))
+    attributes = {"KmsMasterKeyId": props["KmsMasterKeyId"]} if props.get("KmsMasterKeyId") else {}
+    session.client("sns").create_topic(Name=_name(stack.stage, logical_id), Attributes=attributes)
+
+
+def _kms_key(session, stack: Stack, logical_id: str, props: dict) -> None:
+    key = session.client("kms").create_key(
+        Description=props.get("Description", logical_id), Policy=json.dumps(props["KeyPolicy"])
+    )["KeyMetadata"]
+    stack.resolver.refs[logical_id] = stack.physical[logical_id] = key["KeyId"]
+    stack.resolver.attrs[(logical_id, "Arn")] = key["Arn"]
 
 
 def _bus(session, stack: Stack, logical_id: str, props: dict) -> None:
@@ -244,4 +256,5 @@ _CREATORS = {
     "AWS::SecretsManager::Secret": _secret,
     "AWS::Scheduler::ScheduleGroup": _schedule_group,
     "AWS::SES::ConfigurationSet": _configuration_set,
+    "AWS::KMS::Key": _kms_key,
 }

@@ -36,12 +36,12 @@ def handle_event(envelope: dict, now: datetime | None = None) -> Outcome:
     """Decide on an EventBridge envelope. Raises :class:`BadEvent` for unusable input."""
     event = parse_eventbridge(envelope)
     try:  # Lambda decodes invalid UTF-8 to lone surrogates, which no AWS API can carry
-        json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+        size = len(json.dumps(event.detail, ensure_ascii=False, separators=(",", ":")).encode())
     except UnicodeEncodeError as exc:
         raise BadEvent(
             "the event contains invalid UTF-8 (unpaired surrogates)", field="detail"
         ) from exc
-    if len(json.dumps(event.detail, separators=(",", ":"))) > MAX_DETAIL_BYTES:
+    if size > MAX_DETAIL_BYTES:
         raise BadEvent(f"event detail is larger than {MAX_DETAIL_BYTES // 1024} KB", field="detail")
     for attempt in range(MAX_DECIDE_ATTEMPTS):
         ruleset, contact_policy = ruleset_cache.get()
