@@ -7,6 +7,7 @@ from functools import cache
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 
 from herald.admin import api
 from herald.admin.routes import contents, history, policy, rules, simulation
@@ -54,4 +55,5 @@ def openapi() -> Response[str]:
 )
 @api.limit_body
 def lambda_handler(event: dict, context) -> dict:
+    metrics.add_metric(name="AdminRequests", unit=MetricUnit.Count, value=1)
     return app.resolve(event, context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 
 from herald.admin import api, ingest
 from herald.observability import logger, metrics
@@ -40,4 +41,5 @@ def put_customer(customer_id: str) -> dict:
 )
 @api.limit_body
 def lambda_handler(event: dict, context) -> dict:
+    metrics.add_metric(name="IngestRequests", unit=MetricUnit.Count, value=1)
     return app.resolve(event, context)

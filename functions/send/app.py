@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -35,6 +36,7 @@ def record_handler(record: SQSRecord) -> None:
             return
         raise  # reported as a batch item failure: SQS redelivers it after the visibility timeout
     logger.info("send", message_id=result.message_id, status=result.status, reason=result.reason)
+    metrics.add_metric(name=f"Messages{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
 
 
 @metrics.log_metrics
