@@ -89,7 +89,7 @@ def _rules(rng: random.Random, n: int = 1000) -> list:
     return rules
 
 
-def engine_figures(seconds: float = 4.0) -> dict:
+def engine_figures(seconds: float = 3.0) -> dict:
     import zen
 
     from herald import engine
@@ -182,7 +182,7 @@ def _timeit(fn, seconds: float = 0.5) -> float:
     return (time.perf_counter() - t0) / n * 1e6
 
 
-def render_figures(seconds: float = 3.0) -> dict:
+def render_figures(seconds: float = 2.0) -> dict:
     from herald import rendering
     from herald.model import parse_content
 
@@ -229,7 +229,7 @@ def render_figures(seconds: float = 3.0) -> dict:
     return {"render_per_s": round(n / (time.perf_counter() - t0))}
 
 
-def aws_call_figures(events: int = 300) -> dict:
+def aws_call_figures(events: int = 200) -> dict:
     """AWS API calls per event on the decide path in steady state, counted with botocore hooks."""
     from moto import mock_aws
 

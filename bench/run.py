@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import platform
 import sys
 import time
@@ -45,11 +46,14 @@ def _section(title: str, fn) -> dict:
 
 
 def main() -> int:
+    # Metrics would print EMF lines to stdout (no CloudWatch here); logs only errors.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     started = time.perf_counter()
     results: dict = {
         "machine": {
             "python": platform.python_version(),
-            "cpus": __import__("os").cpu_count(),
+            "cpus": os.cpu_count(),
             "platform": platform.platform(),
         },
     }
