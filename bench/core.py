@@ -231,77 +231,52 @@ def render_figures(seconds: float = 2.0) -> dict:
 
 def aws_call_figures(events: int = 200) -> dict:
     """AWS API calls per event on the decide path in steady state, counted with botocore hooks."""
-    from moto import mock_aws
+    import botocore.handlers
 
-    from herald import runtime
+    from herald import rulesfiles, runtime
+    from herald.dal import customers
     from herald.local import stack as local_stack
-    from herald.settings import settings
+    from herald.model import parse_customer
+    from herald.service import decide
 
-    env_backup = dict(os.environ)
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="ERROR",
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    try:
-        with mock_aws():
-            stack = local_stack.create()
-            os.environ.update(stack.environment())
-            os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
-            settings.cache_clear()
-            runtime.reset()
-            from herald import rulesfiles
-            from herald.dal import customers
-            from herald.model import parse_customer
-            from herald.service import decide
+    calls: list[tuple[str, str]] = []
 
-            rulesfiles.load_into_tables(ROOT / "rules", echo=lambda _line: None)
-            rng = random.Random(5)
-            for i in range(50):
-                doc = _profile(rng, i)
-                doc["attributes"]["tier"] = "gold"
-                customers.upsert(
-                    parse_customer(
-                        {
-                            k: v
-                            for k, v in doc.items()
-                            if k not in ("suppressed", "contact_log", "rev")
-                        }
-                    )
+    def count(model, params, **kwargs) -> None:
+        tables = {params.get("TableName", "")}
+        for item in params.get("TransactItems", []):
+            tables |= {v.get("TableName", "") for v in item.values()}
+        calls.append((model.name, ",".join(sorted(t for t in tables if t))))
+
+    def envelope(i: int) -> dict:
+        return {
+            "id": f"bench-{i}",
+            "detail-type": "cart.abandoned",
+            "source": "bench",
+            "time": "2026-11-24T12:00:00Z",
+            "detail": {
+                "customer_id": f"c-{i % 50}",
+                "event_id": f"bench-{i}",
+                "cart_total": 150,
+                "item_count": 2,
+            },
+        }
+
+    hook = ("before-call.*.*", count)
+    with local_stack.in_process(log_level="ERROR"):
+        rulesfiles.load_into_tables(ROOT / "rules", echo=lambda _line: None)
+        rng = random.Random(5)
+        for i in range(50):
+            doc = _profile(rng, i)
+            doc["attributes"]["tier"] = "gold"
+            customers.upsert(
+                parse_customer(
+                    {k: v for k, v in doc.items() if k not in ("suppressed", "contact_log", "rev")}
                 )
-            calls: list[tuple[str, str]] = []
-
-            def count(model, params, event_name: str = "", **kwargs) -> None:
-                tables = {params.get("TableName", "")} if isinstance(params, dict) else set()
-                for item in params.get("TransactItems", []) if isinstance(params, dict) else []:
-                    tables |= {v.get("TableName", "") for v in item.values()}
-                calls.append((model.name, ",".join(sorted(t for t in tables if t))))
-
-            # A botocore event hook on every client created from here on (pynamodb's included).
-            import botocore.handlers
-
-            botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", count))
+            )
+        # A botocore event hook on every client created from here on (pynamodb's included).
+        botocore.handlers.BUILTIN_HANDLERS.append(hook)
+        try:
             runtime.reset()
-            settings.cache_clear()
-
-            def envelope(i: int) -> dict:
-                return {
-                    "id": f"bench-{i}",
-                    "detail-type": "cart.abandoned",
-                    "source": "bench",
-                    "time": "2026-11-24T12:00:00Z",
-                    "detail": {
-                        "customer_id": f"c-{i % 50}",
-                        "event_id": f"bench-{i}",
-                        "cart_total": 150,
-                        "item_count": 2,
-                    },
-                }
-
             for i in range(20):  # warm: ruleset loaded, clients created
                 decide.handle_event(envelope(i))
             calls.clear()
@@ -309,24 +284,17 @@ def aws_call_figures(events: int = 200) -> dict:
             for i in range(20, 20 + events):
                 decide.handle_event(envelope(i))
             elapsed = time.perf_counter() - t0
-            botocore.handlers.BUILTIN_HANDLERS.remove(("before-call.*.*", count))
-            rules_reads = sum(1 for _, tables in calls if "RulesTable" in tables)
-            by_op: dict[str, int] = {}
-            for op, _tables in calls:
-                by_op[op] = by_op.get(op, 0) + 1
-            return {
-                "aws_calls_per_event": round(len(calls) / events, 3),
-                "aws_calls_by_operation": {
-                    k: round(v / events, 3) for k, v in sorted(by_op.items())
-                },
-                "rules_table_reads": rules_reads,
-                "decide_moto_events_per_s": round(events / elapsed, 1),
-            }
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
-        settings.cache_clear()
-        runtime.reset()
+        finally:
+            botocore.handlers.BUILTIN_HANDLERS.remove(hook)
+    by_op: dict[str, int] = {}
+    for op, _tables in calls:
+        by_op[op] = by_op.get(op, 0) + 1
+    return {
+        "aws_calls_per_event": round(len(calls) / events, 3),
+        "aws_calls_by_operation": {k: round(v / events, 3) for k, v in sorted(by_op.items())},
+        "rules_table_reads": sum(1 for _, tables in calls if "RulesTable" in tables),
+        "decide_moto_events_per_s": round(events / elapsed, 1),
+    }
 
 
 HANDLERS = {

@@ -50,12 +50,13 @@ def fault_figures(events: int = FAULT_EVENTS) -> dict:
     import warnings
 
     from herald.local import faults
+    from herald.local import stack as local_stack
     from herald.observability import logger
 
     # The functions log and emit metrics on every invocation: keep the bench output readable.
     logger.setLevel(logging.CRITICAL)
     with (
-        faults.moto_stack() as stack,
+        local_stack.in_process() as stack,
         contextlib.redirect_stdout(io.StringIO()),
         warnings.catch_warnings(),
     ):

@@ -341,7 +341,7 @@ class Pipeline:
     """Lambda and SQS as AWS runs them, around the template's decide and send handlers."""
 
     def __init__(self, stack, injector: FaultInjector | None = None) -> None:
-        from herald.local.runner import LambdaContext
+        from herald.local.context import LambdaContext
         from herald.settings import settings
 
         self.stack = stack
@@ -679,43 +679,3 @@ def redrive_and_recount(stack, pipeline: Pipeline, now: datetime) -> dict:
         "lost": len(again.lost),
         "duplicated": len(again.duplicated),
     }
-
-
-@contextmanager
-def moto_stack() -> Iterator[Any]:
-    """``mock_aws`` with the template's resources and the functions' environment (for bench)."""
-    import os
-
-    from moto import mock_aws
-
-    from herald import runtime
-    from herald.local import stack as local_stack
-    from herald.settings import settings
-
-    fake = {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-        "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "CRITICAL",
-    }  # fmt: skip
-    saved = {k: os.environ.get(k) for k in fake}
-    saved["AWS_ENDPOINT_URL"] = os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.update(fake)
-    try:
-        with mock_aws():
-            stack = local_stack.create()
-            env = stack.environment()
-            saved.update({k: os.environ.get(k) for k in env if k not in saved})
-            os.environ.update(env)
-            os.environ["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"
-            settings.cache_clear()
-            runtime.reset()
-            yield stack
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        settings.cache_clear()
-        runtime.reset()

@@ -8,7 +8,10 @@ resolved environment of every function, exactly as CloudFormation would resolve 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import boto3
@@ -258,3 +261,35 @@ _CREATORS = {
     "AWS::SES::ConfigurationSet": _configuration_set,
     "AWS::KMS::Key": _kms_key,
 }
+
+
+@contextmanager
+def in_process(log_level: str = "CRITICAL") -> Iterator[Stack]:
+    """``mock_aws`` with the template's resources and the functions' environment set, for
+    scripts (bench) that run the handlers in-process; the environment is restored after."""
+    from moto import mock_aws
+
+    from herald import runtime
+    from herald.settings import settings
+
+    fake = {
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
+    }  # fmt: skip
+    saved = dict(os.environ)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.update(fake)
+    try:
+        with mock_aws():
+            stack = create()
+            os.environ.update(stack.environment())
+            os.environ["POWERTOOLS_LOG_LEVEL"] = log_level
+            settings.cache_clear()
+            runtime.reset()
+            yield stack
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        settings.cache_clear()
+        runtime.reset()
