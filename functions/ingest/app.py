@@ -40,6 +40,7 @@ def put_customer(customer_id: str) -> dict:
     correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
 )
 @api.limit_body
+@api.json_requests
 def lambda_handler(event: dict, context) -> dict:
     metrics.add_metric(name="IngestRequests", unit=MetricUnit.Count, value=1)
     return app.resolve(event, context)

@@ -683,3 +683,20 @@ def test_openapi_document_lists_every_route(api):
         ("/admin/customers/{customer_id}/timeline", "get"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
+
+
+def test_a_json_body_sent_as_a_form_is_read_as_json(aws, lambda_context):
+    # Given a client that posts JSON with curl -d's default Content-Type
+    import json
+
+    from functions.admin import app
+    from tests.integration.apigw import event
+
+    request = event("POST", "/admin/contents", content_doc(), user=MARKETER)
+    request["headers"] = {"content-type": "application/x-www-form-urlencoded"}
+    request["multiValueHeaders"] = {"content-type": ["application/x-www-form-urlencoded"]}
+    # When it reaches the admin function
+    response = app.lambda_handler(request, lambda_context)
+    # Then the document is created, not refused as form fields
+    assert response["statusCode"] == 201, response["body"]
+    assert json.loads(response["body"])["id"] == "cart-email"

@@ -138,3 +138,23 @@ def limit_body(handler, event: dict, context: Any) -> dict:
             "isBase64Encoded": False,
         }
     return handler(event, context)
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+@lambda_handler_decorator
+def json_requests(handler, event: dict, context: Any) -> dict:
+    """The API speaks JSON only: a body sent as a form (``curl -d``'s default Content-Type) is
+    read as the JSON it is, instead of as form fields that fail validation confusingly."""
+    for key in ("headers", "multiValueHeaders"):
+        headers = event.get(key) if isinstance(event, dict) else None
+        if not isinstance(headers, dict):
+            continue
+        for name, value in list(headers.items()):
+            if name.lower() != "content-type":
+                continue
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and v.lower().startswith(_FORM) for v in values):
+                headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+    return handler(event, context)
