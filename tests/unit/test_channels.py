@@ -56,3 +56,27 @@ def test_marketing_sms_carries_stop_wording_unless_the_content_has_it():
         sms.text_for({"text": "Sale! Text STOP to quit"}, "marketing") == "Sale! Text STOP to quit"
     )
     assert sms.text_for({"text": "Your order shipped"}, "transactional") == "Your order shipped"
+
+
+def test_provider_errors_never_carry_the_recipient_into_reasons():
+    from botocore.exceptions import ClientError
+
+    from herald.channels import classify
+    from herald.errors import DeliveryError
+
+    error = ClientError(
+        {
+            "Error": {
+                "Code": "MessageRejected",
+                "Message": "Email address is not verified: ann@example.com, +14155550123",
+            },
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "SendEmail",
+    )
+    mapped = classify(error, "SES SendEmail")
+    assert isinstance(mapped, DeliveryError)
+    assert "ann@example.com" not in mapped.message and "4155550123" not in mapped.message
+    assert mapped.message.startswith(
+        "SES SendEmail: MessageRejected: Email address is not verified"
+    )

@@ -7,6 +7,8 @@ when the provider refuses the message for good.
 
 from __future__ import annotations
 
+import re
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from herald.errors import DeliveryError, RetryableError
@@ -30,6 +32,14 @@ RETRYABLE_CODES = frozenset(
 )
 
 
+_ADDRESS = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+|\+?\d[\d ()-]{6,}\d")
+
+
+def redact(text: str) -> str:
+    """Provider messages can quote the recipient; reasons are logged and shown, so strip them."""
+    return _ADDRESS.sub("<redacted>", text)
+
+
 def classify(exc: Exception, what: str) -> Exception:
     """Map a botocore error to RetryableError or DeliveryError (kept in one place)."""
     if isinstance(exc, ClientError):
@@ -37,9 +47,8 @@ def classify(exc: Exception, what: str) -> Exception:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in RETRYABLE_CODES or status >= 500 or status == 429:
             return RetryableError(f"{what}: {code or status}")
-        return DeliveryError(
-            f"{what}: {code}: {exc.response.get('Error', {}).get('Message', '')}"[:300]
-        )
+        detail = redact(exc.response.get("Error", {}).get("Message", ""))
+        return DeliveryError(f"{what}: {code}: {detail}"[:300])
     if isinstance(exc, BotoCoreError):  # connection errors, timeouts
         return RetryableError(f"{what}: {type(exc).__name__}")
     return exc
