@@ -178,12 +178,16 @@ def _load(args: argparse.Namespace) -> int:
     return OK
 
 
+def _no_token() -> int:
+    print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
+    return USAGE
+
+
 def _push(args: argparse.Namespace) -> int:
     from herald import rulesfiles
 
     if not args.token:
-        print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
-        return USAGE
+        return _no_token()
     print(f"pushing {args.dir} to {args.api}")
     rulesfiles.push(args.dir, args.api, args.token)
     return OK
@@ -193,8 +197,7 @@ def _pull(args: argparse.Namespace) -> int:
     from herald import rulesfiles
 
     if not args.token:
-        print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
-        return USAGE
+        return _no_token()
     print(f"pulling the live rules and contents from {args.api} into {args.dir}")
     rulesfiles.pull(args.api, args.token, args.dir)
     return OK

@@ -156,5 +156,7 @@ def json_requests(handler, event: dict, context: Any) -> dict:
                 continue
             values = value if isinstance(value, list) else [value]
             if any(isinstance(v, str) and v.lower().startswith(_FORM) for v in values):
-                headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+                headers[name] = (
+                    ["application/json"] if isinstance(value, list) else "application/json"
+                )
     return handler(event, context)
