@@ -73,3 +73,15 @@ def test_push_data_values_are_rendered():
     assert rendering.render(content, "push", {"event": {"sku": "s1"}})["data"] == {
         "deeplink": "app://p/s1"
     }
+
+
+def test_static_fields_render_verbatim_and_templated_ones_do_not():
+    content = _content(
+        email={"subject": "Big sale & more <today>", "html": "<p>{{ x }}</p>", "text": "a\n  b"}
+    )
+    out = rendering.render(content, "email", {"x": "<y>"})
+    assert out == {
+        "subject": "Big sale & more <today>",
+        "html": "<p>&lt;y&gt;</p>",
+        "text": "a\n  b",
+    }

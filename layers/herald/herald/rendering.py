@@ -103,6 +103,12 @@ def check_content(content: Content) -> None:
                 _compile(value, name in HTML_FIELDS, f"{path}.{name}")
 
 
+def _render(source: str, html: bool, field: str, context: dict) -> str:
+    if "{" not in source:  # no Liquid markup at all: the text is its own rendering
+        return source
+    return _compile(source, html, field).render(**context)
+
+
 def render(content: Content, channel: str, context: dict, locale: str | None = None) -> dict:
     """Render one channel of ``content``; raise :class:`RenderError` if a template fails."""
     if channel not in content.channels:
@@ -115,11 +121,10 @@ def render(content: Content, channel: str, context: dict, locale: str | None = N
             field = f"channels.{channel}.{name}"
             if name == "data":
                 out[name] = {
-                    k: _compile(v, False, f"{field}.{k}").render(**context)
-                    for k, v in value.items()
+                    k: _render(v, False, f"{field}.{k}", context) for k, v in value.items()
                 }
             else:
-                out[name] = _compile(value, name in HTML_FIELDS, field).render(**context).strip()
+                out[name] = _render(value, name in HTML_FIELDS, field, context).strip()
     except _liquid_error() as exc:
         raise RenderError(f"{field}: {exc.message}", field=field) from exc
     except ValidationError as exc:  # a stored template that no longer compiles
