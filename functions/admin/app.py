@@ -6,12 +6,9 @@ from __future__ import annotations
 from functools import cache
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 
 from herald.admin import api
 from herald.admin.routes import contents, history, policy, rules, simulation
-from herald.observability import logger, metrics
 from herald.settings import settings
 
 # Fail the cold start, not the first request, when the deployment is misconfigured.
@@ -49,12 +46,4 @@ def openapi() -> Response[str]:
     return Response(200, content_types.APPLICATION_JSON, _openapi())
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
-)
-@api.limit_body
-@api.json_requests
-def lambda_handler(event: dict, context) -> dict:
-    metrics.add_metric(name="AdminRequests", unit=MetricUnit.Count, value=1)
-    return app.resolve(event, context)
+lambda_handler = api.lambda_handler(app, requests_metric="AdminRequests")

@@ -4,11 +4,8 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 
 from herald.admin import api, ingest
-from herald.observability import logger, metrics
 from herald.settings import settings
 
 settings().require("event_bus_name", "customers_table", "suppression_table")
@@ -35,12 +32,4 @@ def put_customer(customer_id: str) -> dict:
     return ingest.upsert_customer(customer_id, api.json_body(app))
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
-)
-@api.limit_body
-@api.json_requests
-def lambda_handler(event: dict, context) -> dict:
-    metrics.add_metric(name="IngestRequests", unit=MetricUnit.Count, value=1)
-    return app.resolve(event, context)
+lambda_handler = api.lambda_handler(app, requests_metric="IngestRequests")

@@ -88,9 +88,12 @@ def test_every_function_points_at_a_handler_that_exists():
         module, _, function = spec.handler.partition(".")
         source = REPO / spec.code_uri / f"{module}.py"
         assert source.exists(), spec.logical_id
-        names = {
-            n.name for n in ast.parse(source.read_text()).body if isinstance(n, ast.FunctionDef)
-        }
+        names = set()
+        for node in ast.parse(source.read_text()).body:  # `def handler` or `handler = ...`
+            if isinstance(node, ast.FunctionDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
         assert function in names, spec.logical_id
 
 

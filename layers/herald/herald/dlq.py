@@ -94,20 +94,29 @@ def count(queue_url: str) -> int:
     return int(attrs.get("ApproximateNumberOfMessages", 0))
 
 
+def _receive(queue_url: str, up_to: int) -> list[dict]:
+    """Up to ``up_to`` records, hidden for PEEK_SECONDS while we look at or move them."""
+    return (
+        runtime.client("sqs")
+        .receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=up_to,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=PEEK_SECONDS,
+            WaitTimeSeconds=0,
+        )
+        .get("Messages", [])
+    )
+
+
 def inspect(queue_url: str, limit: int = 100) -> Inspection:
     """Read up to ``limit`` records without consuming them (they are released right after)."""
     sqs = runtime.client("sqs")
     seen: dict[str, Parked] = {}
     handles = []
     while len(seen) < limit:
-        got = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=min(10, limit - len(seen)),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            VisibilityTimeout=PEEK_SECONDS,
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
+        got = _receive(queue_url, min(10, limit - len(seen)))
         if not got:
             break
         for message in got:
@@ -143,13 +152,7 @@ def redrive(
     result = RedriveResult()
     while max is None or result.moved + result.failed < max:
         want = 10 if max is None else min(10, max - result.moved - result.failed)
-        got = sqs.receive_message(
-            QueueUrl=dlq_url,
-            MaxNumberOfMessages=want,
-            MessageAttributeNames=["All"],
-            VisibilityTimeout=PEEK_SECONDS,
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
+        got = _receive(dlq_url, want)
         if not got:
             break
         for message in got:

@@ -160,3 +160,23 @@ def json_requests(handler, event: dict, context: Any) -> dict:
                     ["application/json"] if isinstance(value, list) else "application/json"
                 )
     return handler(event, context)
+
+
+def lambda_handler(app: APIGatewayRestResolver, requests_metric: str):
+    """The Lambda handler of an API function: observability, body limits, then ``app``."""
+    from aws_lambda_powertools.logging import correlation_paths  # noqa: PLC0415
+    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415
+
+    from herald.observability import metrics  # noqa: PLC0415
+
+    @metrics.log_metrics
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )
+    @limit_body
+    @json_requests
+    def handler(event: dict, context: Any) -> dict:
+        metrics.add_metric(name=requests_metric, unit=MetricUnit.Count, value=1)
+        return app.resolve(event, context)
+
+    return handler
