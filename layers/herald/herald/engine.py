@@ -22,9 +22,8 @@ from herald.model import (
     UpdateProfileAction,
     iso,
     message_id_for,
+    profile,
 )
-
-PROFILE_KEYS = ("customer_id", "email", "phone", "timezone", "locale", "consent", "attributes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +134,7 @@ def _pick_content(action: SendAction, customer_id: str, rule_id: str):
 def profile_context(customer_doc: dict | None, customer_id: str) -> dict:
     if not customer_doc:
         return {"customer_id": customer_id, "attributes": {}, "consent": {}}
-    return {k: customer_doc.get(k) for k in PROFILE_KEYS}
+    return profile(customer_doc)
 
 
 def decide(

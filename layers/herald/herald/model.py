@@ -497,7 +497,7 @@ def parse_content(doc: Any, version: int = 1) -> Content:
 
 # --------------------------------------------------------------------------- customers
 
-CUSTOMER_FIELDS = {
+PROFILE_FIELDS = (
     "customer_id",
     "email",
     "phone",
@@ -506,7 +506,14 @@ CUSTOMER_FIELDS = {
     "locale",
     "consent",
     "attributes",
-}
+)
+CUSTOMER_FIELDS = frozenset(PROFILE_FIELDS)
+
+
+def profile(customer_doc: dict) -> dict:
+    """The profile part of a stored customer document (without the policy state: contact log,
+    suppression flags, revision, stats), as templates, rules and profile writes see it."""
+    return {k: customer_doc.get(k) for k in PROFILE_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,15 +526,6 @@ class Customer:
     locale: str | None = None
     consent: dict = field(default_factory=dict)
     attributes: dict = field(default_factory=dict)
-
-    def address(self, channel: str) -> str | list | None:
-        if channel == "email":
-            return self.email
-        if channel == "sms":
-            return self.phone
-        if channel == "push":
-            return list(self.push) or None
-        return None
 
     def to_doc(self) -> dict:
         return {

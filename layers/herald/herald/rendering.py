@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from herald.errors import DeliveryError, ValidationError
-from herald.model import Content
+from herald.model import Content, profile
 
 HTML_FIELDS = frozenset({"html"})
 MAX_CACHED_TEMPLATES = 4096
@@ -101,6 +101,11 @@ def check_content(content: Content) -> None:
                     _compile(item, False, f"{path}.data.{key}")
             else:
                 _compile(value, name in HTML_FIELDS, f"{path}.{name}")
+
+
+def template_context(customer_doc: dict, event: dict, message: dict) -> dict:
+    """What a template sees: ``customer`` (the profile, no policy state), ``event``, ``message``."""
+    return {"customer": profile(customer_doc), "event": event, "message": message}
 
 
 def _render(source: str, html: bool, field: str, context: dict) -> str:

@@ -12,12 +12,11 @@ import html
 from dataclasses import dataclass
 
 from herald.dal import customers
-from herald.errors import Conflict, Forbidden, ValidationError
-from herald.model import CHANNELS
+from herald.errors import Forbidden, ValidationError
+from herald.model import CHANNELS, profile
 from herald.settings import settings
 
 UNSUBSCRIBED = "unsubscribed"
-STATE_KEYS = ("contact_log", "rev", "stats", "suppressed")  # policy state, not profile
 
 _keys: dict[str, bytes] = {}
 
@@ -98,24 +97,24 @@ def unsubscribe(token: str, channels: list[str] | None = None) -> Unsubscribed:
     for channel in wanted:
         if channel not in CHANNELS:
             raise ValidationError(f"unknown channel {channel!r}", field="channels")
-    for _ in range(5):
-        current = customers.get(customer_id)
-        if current is None:
-            return Unsubscribed(customer_id, wanted)  # nothing left to message
-        for channel in wanted:
-            address = current.get("email") if channel == "email" else current.get("phone")
-            if channel in ("email", "sms") and address:
-                customers.suppress(address, channel, UNSUBSCRIBED)
-        current = customers.get(customer_id) or current  # suppress() bumped the revision
-        profile = {k: v for k, v in current.items() if k not in STATE_KEYS}
-        profile["consent"] = {**(profile.get("consent") or {}), **dict.fromkeys(wanted, False)}
-        suppressed = {**current["suppressed"], **dict.fromkeys(wanted, UNSUBSCRIBED)}
-        try:
-            customers.update_state(customer_id, current["rev"], doc=profile, suppressed=suppressed)
-        except Conflict:
-            continue  # changed meanwhile (a decision, a profile update): apply again
-        return Unsubscribed(customer_id, wanted)
-    raise Conflict("the profile is busy: try again", field="token")
+    current = customers.get(customer_id)
+    if current is None:
+        return Unsubscribed(customer_id, wanted)  # nothing left to message
+    for channel in wanted:
+        address = current.get("email") if channel == "email" else current.get("phone")
+        if channel in ("email", "sms") and address:
+            customers.suppress(address, channel, UNSUBSCRIBED)
+
+    def opt_out(current: dict) -> dict:
+        doc = profile(current)
+        doc["consent"] = {**(doc.get("consent") or {}), **dict.fromkeys(wanted, False)}
+        return {
+            "doc": doc,
+            "suppressed": {**current["suppressed"], **dict.fromkeys(wanted, UNSUBSCRIBED)},
+        }
+
+    customers.change(customer_id, opt_out)
+    return Unsubscribed(customer_id, wanted)
 
 
 # --------------------------------------------------------------------------- pages

@@ -10,7 +10,7 @@ from typing import Any
 from herald import runtime
 from herald.dal import customers
 from herald.errors import RetryableError, ValidationError
-from herald.model import EVENT_NAME_PATTERN, iso, parse_customer, parse_time, utcnow
+from herald.model import EVENT_NAME_PATTERN, iso, parse_customer, parse_time, profile, utcnow
 from herald.settings import settings
 
 DEFAULT_SOURCE = "herald.api"
@@ -88,4 +88,4 @@ def upsert_customer(customer_id: str, body: Any) -> dict:
     if body.get("customer_id") not in (None, customer_id):
         raise ValidationError("customer_id differs from the URL's", field="customer_id")
     stored = customers.upsert(parse_customer(body, customer_id))
-    return {k: v for k, v in stored.items() if k not in ("contact_log", "rev", "stats")}
+    return {**profile(stored), "suppressed": stored["suppressed"]}

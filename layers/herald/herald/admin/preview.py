@@ -29,8 +29,7 @@ def customer_doc(value: Any, customer_id: str | None = None, field: str = "custo
         profile = parse_customer(value, value.get("customer_id") or customer_id or PREVIEW_CUSTOMER)
     except ValidationError as exc:
         raise ValidationError(exc.message, field=f"{field}.{exc.field}") from exc
-    # What customers.get returns for a customer with no history.
-    return {**profile.to_doc(), "suppressed": {}, "contact_log": [], "rev": 0, "stats": {}}
+    return customers.unsaved(profile)
 
 
 def preview(user: User, content_id: str, body: dict) -> dict:
@@ -44,15 +43,9 @@ def preview(user: User, content_id: str, body: dict) -> dict:
     if not isinstance(event, dict):
         raise ValidationError("event must be an object of event fields", field="event")
     customer = customer_doc(body.get("customer"))
-    context = {
-        "customer": {
-            k: v
-            for k, v in customer.items()
-            if k not in ("contact_log", "rev", "stats", "suppressed")
-        },
-        "event": event,
-        "message": {"id": "preview", "rule_id": None, "unsubscribe_url": "#unsubscribe"},
-    }
+    context = rendering.template_context(
+        customer, event, {"id": "preview", "rule_id": None, "unsubscribe_url": "#unsubscribe"}
+    )
     content = parse_content(stored.doc, version)
     return {
         "id": content_id,

@@ -6,11 +6,15 @@ Every write bumps ``rev`` under a condition on the value read, so a profile upse
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from herald.dal.tables import CustomerItem, SuppressionItem, bind
 from herald.errors import Conflict
 from herald.model import Customer, iso, utcnow
+
+MAX_TRIES = 5  # optimistic-lock retries before a 409
 
 
 def _doc(item: CustomerItem) -> dict:
@@ -21,6 +25,11 @@ def _doc(item: CustomerItem) -> dict:
     doc["rev"] = int(item.rev or 0)
     doc["stats"] = item.stats or {}
     return doc
+
+
+def unsaved(customer: Customer) -> dict:
+    """The document ``get`` would return for this profile with no history (previews)."""
+    return {**customer.to_doc(), "suppressed": {}, "contact_log": [], "rev": 0, "stats": {}}
 
 
 def get(customer_id: str) -> dict | None:
@@ -36,7 +45,7 @@ def upsert(customer: Customer) -> dict:
     """Create or replace the profile; keeps contact log, stats and suppression flags."""
     bind()
     now = iso(utcnow())
-    for _ in range(5):
+    for _ in range(MAX_TRIES):
         current = get(customer.customer_id)
         suppressed = dict((current or {}).get("suppressed") or {})
         suppressed.update(_suppressions_for(customer))
@@ -121,16 +130,23 @@ def suppress(address: str, channel: str, reason: str) -> list[str]:
 
 
 def _flag(customer_id: str, channel: str, reason: str) -> None:
-    for _ in range(5):
+    change(customer_id, lambda current: {"suppressed": {**current["suppressed"], channel: reason}})
+
+
+def change(customer_id: str, changes_for: Callable[[dict], dict]) -> dict | None:
+    """Read-modify-write under the ``rev`` lock: ``changes_for(current document)`` returns the
+    fields to set (``doc``, ``suppressed``, …); re-read and re-applied if the customer changed
+    meanwhile. Returns the document it changed, or None for an unknown customer."""
+    for _ in range(MAX_TRIES):
         current = get(customer_id)
         if current is None:
-            return
-        suppressed = {**current["suppressed"], channel: reason}
+            return None
         try:
-            update_state(customer_id, current["rev"], suppressed=suppressed)
-            return
+            update_state(customer_id, current["rev"], **changes_for(current))
+            return current
         except Conflict:
             continue
+    raise Conflict(f"customer {customer_id} is being updated concurrently: retry", field="rev")
 
 
 def suppression_reason(address: str) -> str | None:

@@ -15,7 +15,7 @@ from herald import engine, runtime
 from herald.dal import customers, records
 from herald.dal.ruleset import cache as ruleset_cache
 from herald.errors import BadEvent, Conflict
-from herald.model import Message, iso, parse_eventbridge, utcnow
+from herald.model import Message, iso, parse_eventbridge, profile, utcnow
 from herald.observability import logger
 from herald.settings import settings
 
@@ -107,12 +107,8 @@ def _customer_changes(decision: engine.Decision, customer: dict | None) -> dict:
         changes["contact_log"] = decision.contact_log
     updates = [e.action.set for e in decision.effects if e.action.kind == "update_profile"]
     if updates:
-        doc = {
-            k: v
-            for k, v in (customer or {}).items()
-            if k not in ("suppressed", "contact_log", "rev", "stats")
-        }
-        doc.setdefault("customer_id", decision.event.customer_id)
+        doc = profile(customer or {})
+        doc["customer_id"] = decision.event.customer_id
         attributes = dict(doc.get("attributes") or {})
         for values in updates:
             attributes.update(values)

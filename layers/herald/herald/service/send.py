@@ -27,14 +27,13 @@ from herald.channels import email, push, sms
 from herald.dal import customers, records
 from herald.dal.content_cache import cache as content_cache
 from herald.errors import BadEvent, Conflict, DeliveryError, RetryableError
-from herald.model import Message
+from herald.model import Message, profile
 from herald.observability import logger
 from herald.settings import settings
 
 SENDABLE = ("queued", "deferred")
 FINAL = ("sent", "failed", "suppressed", "capped")
 INFRA_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
-STATE_KEYS = ("contact_log", "rev", "stats", "suppressed")  # policy state, not profile
 WRITE_TRIES = 4  # in-handler retries of the writes that must not be lost after a provider call
 T = TypeVar("T")
 
@@ -103,16 +102,16 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
         return SendResult(message_id, "suppressed", blocked)
     try:
         content = content_cache.get(message.content_id, message.content_version)
-        context = {
-            "customer": {k: v for k, v in customer.items() if k not in STATE_KEYS},
-            "event": message.event,
-            "message": {
+        context = rendering.template_context(
+            customer,
+            message.event,
+            {
                 "id": message.message_id,
                 "channel": message.channel,
                 "rule_id": message.rule_id,
                 "unsubscribe_url": _unsubscribe_url(message),
             },
-        }
+        )
         rendered = rendering.render(content, message.channel, context, customer.get("locale"))
     except DeliveryError as exc:
         _finish(message, "failed", reason=exc.message)
@@ -214,27 +213,21 @@ def _disable_devices(customer_id: str, disabled: list[tuple[str, str]]) -> None:
     arns = dict(disabled)
     for arn in arns.values():
         _persist(lambda arn=arn: customers.suppress(arn, "push", "push endpoint disabled"))
-    for _ in range(5):
-        current = _persist(lambda: customers.get(customer_id))
-        if current is None:
-            return
-        profile = {k: v for k, v in current.items() if k not in STATE_KEYS}
-        profile["push"] = [
+
+    def mark(current: dict) -> dict:
+        doc = profile(current)
+        doc["push"] = [
             {**d, "disabled": True, "endpoint_arn": arns[d["token"]]}
             if d.get("token") in arns
             else d
             for d in current.get("push") or []
         ]
-        try:
-            _persist(
-                lambda rev=current["rev"], doc=profile: customers.update_state(
-                    customer_id, rev, doc=doc
-                )
-            )
-            return
-        except Conflict:
-            continue  # the profile changed meanwhile: re-read and apply again
-    logger.warning("could not mark push devices disabled", customer_id=customer_id)
+        return {"doc": doc}
+
+    try:
+        _persist(lambda: customers.change(customer_id, mark))
+    except Conflict:
+        logger.warning("could not mark push devices disabled", customer_id=customer_id)
 
 
 def _finish(message: Message, status: str, *, frm: tuple[str, ...] = SENDABLE, **fields) -> None:
