@@ -16,7 +16,12 @@ from herald.service import send
 from herald.settings import settings
 
 settings().require(
-    "messages_table", "customers_table", "contents_table", "send_dlq_url", "sender_email"
+    "messages_table",
+    "customers_table",
+    "contents_table",
+    "settings_table",
+    "send_dlq_url",
+    "sender_email",
 )
 processor = BatchProcessor(event_type=EventType.SQS)
 

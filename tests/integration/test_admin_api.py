@@ -462,7 +462,7 @@ def test_audit_query_validation(api):
 def test_policy_get_put_revision_and_audit(api, env):
     import boto3
 
-    from herald.dal import ruleset
+    from herald.dal import contact_policy
 
     # Given no policy change yet: the default, at version 0
     status, body = api("GET", "/admin/policy")
@@ -476,7 +476,7 @@ def test_policy_get_put_revision_and_audit(api, env):
     assert body["version"] == 1 and body["updated_by"] == "alex"
     assert body["caps"] == new["caps"]
     assert api("GET", "/admin/policy")[1]["caps"] == new["caps"]
-    assert ruleset.load_policy().caps[0].max == 1
+    assert contact_policy.current().caps[0].max == 1
     assert _revision(env) == revision_before + 1
     # And audited
     status, trail = api("GET", "/admin/audit", query={"entity": "policy", "id": "policy"})

@@ -184,3 +184,18 @@ def test_a_malformed_event_is_parked_with_its_reason_not_retried(aws, handlers, 
     )["Messages"][0]
     assert "customer_id" in parked["MessageAttributes"]["herald_reason"]["StringValue"]
     assert json.loads(parked["Body"])["id"] == "bad-0001"
+
+
+def test_send_rechecks_under_the_policy_decide_applied(demo_data, handlers, lambda_context, clock):
+    # Given a policy that doesn't require consent, and Eve, who never gave email consent
+    from herald.dal import contact_policy
+    from herald.policy import DEFAULT_POLICY
+
+    contact_policy.put({**DEFAULT_POLICY, "consent_required": False}, "approver")
+    # When she signs up
+    handlers.decide.lambda_handler(
+        eventbridge("customer.signed_up", "c-eve", "signup-eve-2"), lambda_context
+    )
+    drain_send_queue(handlers, lambda_context)
+    # Then decide queued the welcome and send, applying the same policy, delivered it
+    assert [m["to"] for m in ses_sent()] == ["eve@example.com"]

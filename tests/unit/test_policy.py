@@ -16,8 +16,25 @@ NY, PARIS = ZoneInfo("America/New_York"), ZoneInfo("Europe/Paris")
 
 
 def customer(**overrides) -> dict:
-    doc = {"customer_id": "c-1", "consent": {"email": True, "sms": True, "push": True}}
+    doc = {
+        "customer_id": "c-1",
+        "email": "c1@example.com",
+        "phone": "+14155550100",
+        "push": [{"platform": "fcm", "token": "t"}],
+        "consent": {"email": True, "sms": True, "push": True},
+    }
     return {**doc, **overrides}
+
+
+def test_no_profile_or_no_address_comes_before_anything_else():
+    assert policy.check(
+        policy.DEFAULT, channel="email", category="transactional", customer=None,
+        contact_log=[], now=datetime(2026, 6, 1, 12, tzinfo=UTC),
+    ) == policy.Verdict("suppressed", "unknown customer: no profile")  # fmt: skip
+    no_phone = customer(phone=None, suppressed={"sms": "bounce"})
+    assert check("sms", cust=no_phone).reason == "no sms address on the profile"
+    dead_devices = customer(push=[{"platform": "apns", "token": "t", "disabled": True}])
+    assert check("push", cust=dead_devices).reason == "no push address on the profile"
 
 
 def check(channel="sms", category="marketing", cust=None, log=(), now=None, pol=policy.DEFAULT):

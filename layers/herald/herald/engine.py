@@ -281,19 +281,14 @@ def _arbitrate(
                 outcome="not_chosen", reason="max_messages_per_event reached by higher priority"
             )
             continue
-        if customer_doc is None:
-            verdict = policy.Verdict("suppressed", "unknown customer: no profile")
-        elif not _has_address(customer_doc, action.channel):
-            verdict = policy.Verdict("suppressed", f"no {action.channel} address on the profile")
-        else:
-            verdict = policy.check(
-                contact_policy,
-                channel=action.channel,
-                category=rule.category,
-                customer=customer_doc,
-                contact_log=log,
-                now=now,
-            )
+        verdict = policy.check(
+            contact_policy,
+            channel=action.channel,
+            category=rule.category,
+            customer=customer_doc,
+            contact_log=log,
+            now=now,
+        )
         message_id = message_id_for(event.event_id, rule.id, branch, index)
         entry.update(outcome=verdict.status, message_id=message_id)
         if verdict.reason:
@@ -321,11 +316,3 @@ def _arbitrate(
                 log.append([action.channel, now_iso])
                 decision.contact_log_changed = True
     return trace
-
-
-def _has_address(customer_doc: dict, channel: str) -> bool:
-    if channel == "email":
-        return bool(customer_doc.get("email"))
-    if channel == "sms":
-        return bool(customer_doc.get("phone"))
-    return any(not d.get("disabled") for d in customer_doc.get("push") or ())

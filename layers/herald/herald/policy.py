@@ -203,21 +203,44 @@ def recent_contacts(log: list, now: datetime, keep: timedelta) -> list:
     return [entry for entry in log if entry[1] >= cutoff]
 
 
+def has_address(customer: dict, channel: str) -> bool:
+    if channel == "email":
+        return bool(customer.get("email"))
+    if channel == "sms":
+        return bool(customer.get("phone"))
+    return any(not d.get("disabled") for d in customer.get("push") or ())
+
+
+def unreachable(policy: ContactPolicy, customer: dict | None, channel: str) -> str | None:
+    """Why no message of any category may go to ``customer`` on ``channel`` (None: it may).
+
+    Decide applies it before caps and quiet hours; send applies it again, since an opt-out or
+    a bounce may have arrived in between."""
+    if customer is None:
+        return "unknown customer: no profile"
+    if not has_address(customer, channel):
+        return f"no {channel} address on the profile"
+    suppressed = (customer.get("suppressed") or {}).get(channel)
+    if suppressed:
+        return f"suppressed: {suppressed}"
+    if policy.consent_required and not (customer.get("consent") or {}).get(channel):
+        return f"no {channel} consent"
+    return None
+
+
 def check(
     policy: ContactPolicy,
     *,
     channel: str,
     category: str,
-    customer: dict,
+    customer: dict | None,
     contact_log: list,
     now: datetime,
 ) -> Verdict:
-    """Apply the policy to one candidate message. ``customer`` is the stored profile document."""
-    suppressed = (customer.get("suppressed") or {}).get(channel)
-    if suppressed:
-        return Verdict("suppressed", f"suppressed: {suppressed}")
-    if policy.consent_required and not (customer.get("consent") or {}).get(channel):
-        return Verdict("suppressed", f"no {channel} consent")
+    """Apply the policy to one candidate message. ``customer`` is the stored document."""
+    reason = unreachable(policy, customer, channel)
+    if reason:
+        return Verdict("suppressed", reason)
     if category != "marketing":
         return ALLOW
     for cap in policy.caps:

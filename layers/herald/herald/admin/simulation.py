@@ -9,11 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from herald import engine, expressions
+from herald import engine
 from herald.admin.preview import customer_doc
 from herald.admin.users import User
-from herald.dal import customers
-from herald.dal.ruleset import load_policy
+from herald.dal import contact_policy, customers, ruleset
 from herald.dal.versions import check_version, contents, rules, ruleset_revision
 from herald.errors import BadEvent, NotFound, ValidationError
 from herald.model import Rule, check_id, iso, parse_eventbridge, parse_rule, parse_time, utcnow
@@ -58,19 +57,12 @@ def _stored(store, entity_id: str, version: int, field: str):
 
 
 def _ruleset(rule_versions: dict[str, int], content_versions: dict[str, int]) -> engine.Ruleset:
-    live: dict[str, Rule] = {}
-    for stored in rules.live():
-        try:
-            live[stored.id] = parse_rule(stored.doc, stored.version)
-        except ValidationError:
-            continue  # decide skips it too
+    """The ruleset decide would load, with the given draft versions in place of the live ones."""
+    live: dict[str, Rule] = {rule.id: rule for rule in ruleset.live_rules()}
     for rule_id, version in rule_versions.items():
         stored = _stored(rules, rule_id, version, f"rules.{rule_id}")
         live[rule_id] = parse_rule(stored.doc, version)
-    for rule in live.values():
-        if rule.when:
-            expressions.compile_condition(rule.when)
-    versions = {c.id: c.version for c in contents.live()}
+    versions = ruleset.live_content_versions()
     for content_id, version in content_versions.items():
         _stored(contents, content_id, version, f"contents.{content_id}")
         versions[content_id] = version
@@ -92,7 +84,7 @@ def simulate(user: User, body: dict) -> dict:
     else:
         customer = customers.get(event.customer_id)
     decision = engine.decide(
-        _ruleset(rule_versions, content_versions), event, customer, now, load_policy()
+        _ruleset(rule_versions, content_versions), event, customer, now, contact_policy.current()
     )
     return {
         "trace": decision.trace,

@@ -1,4 +1,5 @@
-"""The stored contact policy: one settings item, changed under an optimistic lock.
+"""The stored contact policy: one settings item, changed under an optimistic lock, read by
+decide (with the ruleset) and by send (``cache``, for its send-time re-check).
 
 A change writes the policy, bumps the ruleset revision (warm decide functions reload within
 their refresh interval) and appends the audit entry in one transaction: the policy never
@@ -7,17 +8,23 @@ changes without its audit entry, and two approvers editing at once never lose an
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from herald import policy
 from herald.dal import audit
-from herald.dal.ruleset import POLICY
 from herald.dal.tables import SettingItem, bind, connection
 from herald.dal.versions import RULESET
-from herald.errors import Conflict
+from herald.errors import Conflict, ValidationError
 from herald.model import iso, utcnow
+from herald.observability import logger
+from herald.runtime import register_cache
+from herald.settings import settings
+
+POLICY = "policy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,39 @@ def get() -> StoredPolicy:
     except DoesNotExist:
         return StoredPolicy(None, 0)
     return StoredPolicy(item.doc, int(item.lock or 0), item.updated_at, item.updated_by)
+
+
+def current() -> policy.ContactPolicy:
+    """The policy in force: the stored one, or the default until someone edits it."""
+    doc = get().doc
+    if doc is None:
+        return policy.DEFAULT
+    try:
+        return policy.parse_policy(doc)
+    except ValidationError as exc:  # validated on PUT; never let a bad item stop sending
+        logger.error("stored contact policy is invalid; using the default", error=exc.message)
+        return policy.DEFAULT
+
+
+class PolicyCache:
+    """The policy alone, re-read at most every ``RULESET_REFRESH_SECONDS`` (the send function's
+    view; decide reads it with the ruleset)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.policy: policy.ContactPolicy | None = None
+        self.read_at = 0.0
+
+    def get(self, clock=time.monotonic) -> policy.ContactPolicy:
+        now = clock()
+        if self.policy is None or now - self.read_at >= settings().ruleset_refresh_seconds:
+            self.policy, self.read_at = current(), now
+        return self.policy
+
+
+cache = register_cache(PolicyCache())
 
 
 def put(

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.exceptions import DoesNotExist
-
 from herald import expressions, policy
-from herald.dal.tables import ContentItem, RuleItem, SettingItem, bind
-from herald.dal.versions import RULESET
+from herald.dal import contact_policy, versions
 from herald.engine import Ruleset
 from herald.errors import ValidationError
-from herald.model import parse_rule
+from herald.model import Rule, parse_rule
 from herald.observability import logger
 from herald.runtime import register_cache
 from herald.settings import settings
-
-POLICY = "policy"
 
 
 class RulesetCache:
@@ -40,43 +35,34 @@ class RulesetCache:
         now = clock()
         if self.ruleset is not None and now - self.checked_at < settings().ruleset_refresh_seconds:
             return self.ruleset, self.policy
-        bind()
-        try:
-            revision = str(int(SettingItem.get(RULESET).revision or 0))
-        except DoesNotExist:
-            revision = "0"
+        revision = str(versions.ruleset_revision())
         if self.ruleset is None or revision != self.ruleset.revision:
             self.ruleset, self.policy = load(revision)
         self.checked_at = now
         return self.ruleset, self.policy
 
 
-def load(revision: str) -> tuple[Ruleset, policy.ContactPolicy]:
-    """Read every live rule and content version and the contact policy."""
+def live_rules() -> list[Rule]:
+    """Every live rule version, parsed and its condition compiled; an invalid one is skipped."""
     rules = []
-    for item in RuleItem.live_index.query("1"):
+    for stored in versions.rules.live():
         try:
-            rule = parse_rule(item.doc, int(item.version))
+            rule = parse_rule(stored.doc, stored.version)
             if rule.when:
                 expressions.compile_condition(rule.when)
             rules.append(rule)
         except ValidationError as exc:  # validated on save; a bad item must not stop the rest
-            logger.error("skipping invalid live rule", rule_id=item.id, error=exc.message)
-    contents = {item.id: int(item.version) for item in ContentItem.live_index.query("1")}
-    return Ruleset(rules, contents, revision), load_policy()
+            logger.error("skipping invalid live rule", rule_id=stored.id, error=exc.message)
+    return rules
 
 
-def load_policy() -> policy.ContactPolicy:
-    bind()
-    try:
-        doc = SettingItem.get(POLICY).doc
-    except DoesNotExist:
-        return policy.DEFAULT
-    try:
-        return policy.parse_policy(doc)
-    except ValidationError as exc:
-        logger.error("stored contact policy is invalid; using the default", error=exc.message)
-        return policy.DEFAULT
+def live_content_versions() -> dict[str, int]:
+    return {stored.id: stored.version for stored in versions.contents.live()}
+
+
+def load(revision: str) -> tuple[Ruleset, policy.ContactPolicy]:
+    """Read every live rule and content version and the contact policy."""
+    return Ruleset(live_rules(), live_content_versions(), revision), contact_policy.current()
 
 
 cache = register_cache(RulesetCache())

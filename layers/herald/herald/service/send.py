@@ -22,9 +22,10 @@ from typing import TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from herald import rendering, runtime
+from herald import policy, rendering, runtime
 from herald.channels import email, push, sms
 from herald.dal import customers, records
+from herald.dal.contact_policy import cache as policy_cache
 from herald.dal.content_cache import cache as content_cache
 from herald.errors import BadEvent, Conflict, DeliveryError, RetryableError
 from herald.model import Message, profile
@@ -149,30 +150,14 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
 
 
 def _blocked(message: Message, customer: dict | None) -> str | None:
-    """Re-check at send time: an opt-out or bounce may have arrived since the decision."""
-    if customer is None:
-        return "unknown customer: no profile"
-    flag = (customer.get("suppressed") or {}).get(message.channel)
-    if flag:
-        return f"suppressed: {flag}"
-    if not (customer.get("consent") or {}).get(message.channel):
-        return f"no {message.channel} consent"
-    address = (
-        customer.get("email")
-        if message.channel == "email"
-        else customer.get("phone")
-        if message.channel == "sms"
-        else None
-    )
-    if message.channel in ("email", "sms"):
-        if not address:
-            return f"no {message.channel} address on the profile"
-        listed = customers.suppression_reason(
-            address.lower() if message.channel == "email" else address
-        )
-        if listed:
-            return f"suppressed: {listed}"
-    return None
+    """Re-check at send time, under the policy decide applied: an opt-out, a bounce or a
+    consent change may have arrived since the decision."""
+    reason = policy.unreachable(policy_cache.get(), customer, message.channel)
+    if reason or message.channel == "push":
+        return reason
+    address = customer["email"].lower() if message.channel == "email" else customer["phone"]
+    listed = customers.suppression_reason(address)  # an address suppressed under any profile
+    return f"suppressed: {listed}" if listed else None
 
 
 def _unsubscribe_url(message: Message) -> str | None:
