@@ -17,7 +17,6 @@ import zen
 
 from herald.errors import ValidationError
 
-ROOTS = ("event", "customer", "now")
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _PATH = re.compile(r"(?<![\w.$])(event|customer|now)((?:\.[A-Za-z_]\w*)*)(\s*\[)?")
 _POSITION = re.compile(r"at \((\d+), (\d+)\)")

@@ -32,7 +32,6 @@ CHANNEL_FIELDS = {
     "push": {"title": False, "body": True, "data": False},
     "web": {"headline": False, "body": False, "cta_url": False, "image_url": False},
 }
-# Template fields that are rendered as Liquid (push.data values are rendered one by one).
 MAX_RULE_ACTIONS = 20
 
 
@@ -645,8 +644,6 @@ def parse_eventbridge(envelope: Any) -> Event:
 
 
 # --------------------------------------------------------------------------- messages
-
-MESSAGE_STATUSES = ("queued", "sending", "sent", "failed", "suppressed", "deferred", "capped")
 
 
 def message_id_for(event_id: str, rule_id: str, branch: str, index: int) -> str:

@@ -130,17 +130,6 @@ def _read_file(file: Path) -> dict:
     return doc
 
 
-def load_dir(path: Path | str) -> tuple[list[dict], list[dict]]:
-    """The (contents, rules) documents of a rules directory, as written (shape unchecked).
-
-    Raises :class:`InvalidRules` when a file can't be read or its id doesn't match its name.
-    """
-    docs, problems = _read_dir(Path(path))
-    if problems:
-        raise InvalidRules(problems)
-    return [d.doc for d in docs if d.kind == "contents"], [d.doc for d in docs if d.kind == "rules"]
-
-
 # ---------------------------------------------------------------------- validating
 def problems(path: Path | str) -> list[Problem]:
     """Every problem in the directory (empty when it is valid)."""

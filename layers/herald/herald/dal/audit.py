@@ -14,7 +14,6 @@ from herald.dal.tables import AuditItem, bind
 from herald.model import iso, utcnow
 
 ENTITIES = ("rule", "content", "policy")
-ACTIONS = ("create", "save", "publish", "rollback", "pause", "archive", "update")
 MAX_LIMIT = 500
 
 

@@ -333,6 +333,7 @@ class FaultReport:
             "faults_rate": self.rate,
             "faults_exhausted_rate": self.exhausted_rate,
             "faults_events": self.events,
+            "faults_distinct_events": self.distinct_events,
             "faults_injected": sum(self.injected.values()),
         }
 
