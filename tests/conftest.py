@@ -62,6 +62,8 @@ def handlers(aws):
     import importlib
 
     class Handlers:
+        stack = aws
+
         def __getattr__(self, name: str):
             return importlib.import_module(f"functions.{name}.app")
 
@@ -110,46 +112,21 @@ def eventbridge(name: str, customer_id: str, event_id: str, **detail) -> dict:
     }
 
 
-def drain_send_queue(handlers, context, max_rounds: int = 20) -> list[dict]:
-    """Feed the send queue to the send handler until empty; returns the batch responses."""
-    import boto3
+def drain_send_queue(handlers, context=None) -> list[dict]:
+    """Feed the send queue to the send function until it is empty, as the SQS event source
+    does (failed records come back, parked ones leave); returns each batch response."""
+    from herald.local import faults
 
-    from herald.settings import settings
-
-    sqs = boto3.client("sqs")
-    url = settings().send_queue_url
-    responses = []
-    for _ in range(max_rounds):
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
-        records = got.get("Messages", [])
-        if not records:
-            break
-        event = {"Records": [sqs_record(m, settings().send_queue_arn) for m in records]}
-        response = handlers.send.lambda_handler(event, context)
-        responses.append(response)
-        failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
-        for m in records:
-            if m["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return responses
+    pipeline = faults.Pipeline(handlers.stack)
+    pipeline.pump_send()
+    return pipeline.send_responses
 
 
 def sqs_record(message: dict, arn: str) -> dict:
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {"ApproximateReceiveCount": "1"}),
-        "messageAttributes": {},
-        "md5OfBody": message.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": arn,
-        "awsRegion": "us-east-1",
-    }
+    """One Lambda SQS record for a message as ReceiveMessage returns it."""
+    from herald.local.runner import sqs_event
+
+    return sqs_event([message], arn, "us-east-1")["Records"][0]
 
 
 def ses_sent() -> list[dict]:

@@ -27,7 +27,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    # Hand-made events (sam local invoke -e) may lack the attribute SQS always sets.
+    attempt = int(record.attributes.get("ApproximateReceiveCount") or 1)
     last = attempt >= settings().send_max_attempts
     try:
         result = send.handle(send.parse_body(record.body), last_attempt=last)

@@ -17,11 +17,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from herald.admin import users
 from herald.errors import HeraldError, PayloadTooLarge, ValidationError
-from herald.observability import logger
+from herald.observability import logger, metrics
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -164,10 +166,6 @@ def json_requests(handler, event: dict, context: Any) -> dict:
 
 def lambda_handler(app: APIGatewayRestResolver, requests_metric: str):
     """The Lambda handler of an API function: observability, body limits, then ``app``."""
-    from aws_lambda_powertools.logging import correlation_paths  # noqa: PLC0415
-    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415
-
-    from herald.observability import metrics  # noqa: PLC0415
 
     @metrics.log_metrics
     @logger.inject_lambda_context(

@@ -23,11 +23,9 @@ Faults are armed only while a handler runs: the harness's own calls play the AWS
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -292,18 +290,9 @@ def envelopes(count: int, customer_ids: list[str], seed: int, replay_rate: float
 def load_handler(stack, logical_id: str):
     """A function's handler from the template's CodeUri (one module per function, as Lambda)."""
     from herald.local import template as tpl
+    from herald.local.runner import load_handler as load
 
-    spec = stack.functions[logical_id]
-    module_path, _, attr = spec.handler.rpartition(".")
-    code_dir = (tpl.REPO_ROOT / spec.code_uri).resolve()
-    name = f"herald_local_fn_{code_dir.name}"
-    module = sys.modules.get(name)
-    if module is None:
-        loader = importlib.util.spec_from_file_location(name, code_dir / f"{module_path}.py")
-        module = importlib.util.module_from_spec(loader)
-        sys.modules[name] = module
-        loader.loader.exec_module(module)
-    return getattr(module, attr)
+    return load(stack.functions[logical_id], tpl.REPO_ROOT)
 
 
 @dataclass
@@ -357,6 +346,7 @@ class Pipeline:
         self.decide_invocations = 0
         self.send_invocations = 0
         self.decide_dead_lettered = 0
+        self.send_responses: list = []  # what each send invocation returned
 
     @contextmanager
     def _faults(self) -> Iterator[None]:
@@ -408,7 +398,9 @@ class Pipeline:
             self.send_invocations += 1
             try:
                 with self._faults():
-                    failed = failed_ids(self.send(event, self.context))
+                    response = self.send(event, self.context)
+                self.send_responses.append(response)
+                failed = failed_ids(response)
             except Exception:  # noqa: BLE001 — a crashed batch: every record comes back
                 failed = {m["MessageId"] for m in got}
             for m in got:
@@ -430,24 +422,11 @@ class Pipeline:
         """Deliver every one-time schedule's input to its queue (the morning has come)."""
         import boto3
 
+        from herald.local.runner import fire_schedules
+
         scheduler = boto3.client("scheduler", region_name=self.config.region)
-        fired, names, token = 0, [], None
-        while True:  # list everything first: deleting while paging would skip schedules
-            page = scheduler.list_schedules(
-                GroupName=self.config.scheduler_group, **({"NextToken": token} if token else {})
-            )
-            names += page["Schedules"]
-            token = page.get("NextToken")
-            if not token:
-                break
-        for s in names:
-            schedule = scheduler.get_schedule(Name=s["Name"], GroupName=self.config.scheduler_group)
-            self.sqs.send_message(
-                QueueUrl=self.config.send_queue_url, MessageBody=schedule["Target"]["Input"]
-            )
-            scheduler.delete_schedule(Name=s["Name"], GroupName=self.config.scheduler_group)
-            fired += 1
-        return fired
+        fired, _ = fire_schedules(scheduler, self.sqs)
+        return len(fired)
 
 
 @contextmanager

@@ -27,11 +27,11 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -112,7 +112,6 @@ class LocalStack:
         self.invocations: list[Invocation] = []
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
-        self._modules: dict[str, ModuleType] = {}
         # One Lambda "container" for all functions: handlers share process-wide caches and
         # are not written for concurrent calls, so invocations are serialised.
         self._invoke_lock = threading.RLock()
@@ -280,21 +279,7 @@ class LocalStack:
     # ------------------------------------------------------------------ invoking
     def handler(self, logical_id: str) -> Callable[[dict, Any], Any]:
         """The function's handler, its module imported once (a cold start) from CodeUri."""
-        spec = self.functions[logical_id]
-        module_path, _, attr = spec.handler.rpartition(".")
-        module = self._modules.get(logical_id)
-        if module is None:
-            code_dir = (self.template_path.parent / spec.code_uri).resolve()
-            file = code_dir / (module_path.replace(".", "/") + ".py")
-            name = f"herald_local_fn_{code_dir.name}"
-            loader_spec = importlib.util.spec_from_file_location(name, file)
-            if loader_spec is None or loader_spec.loader is None:
-                raise FileNotFoundError(f"{logical_id}: no handler module at {file}")
-            module = importlib.util.module_from_spec(loader_spec)
-            sys.modules[name] = module  # dataclasses and pickling look modules up by name
-            loader_spec.loader.exec_module(module)
-            self._modules[logical_id] = module
-        return getattr(module, attr)
+        return load_handler(self.functions[logical_id], self.template_path.parent)
 
     def warm(self) -> dict[str, str]:
         """Import every function's handler now (its cold start); function -> error of those that failed."""
@@ -495,30 +480,13 @@ class LocalStack:
 
         Returns the names of the schedules fired.
         """
-        now = now or datetime.now(UTC)
-        scheduler = self.client("scheduler")
-        fired = []
-        for summary in _paginate(scheduler.list_schedules, "Schedules"):
-            name, group = summary["Name"], summary.get("GroupName", "default")
-            schedule = scheduler.get_schedule(Name=name, GroupName=group)
-            due = schedule_due_at(
-                schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone")
-            )
-            if due is None or due > now or schedule.get("State") == "DISABLED":
-                continue
-            target = schedule["Target"]
-            if ":sqs:" not in target["Arn"]:
-                if name not in self._skipped_schedules:
-                    log.warning(
-                        "schedule %s targets %s, which runs only on AWS", name, target["Arn"]
-                    )
-                    self._skipped_schedules.add(name)
-                continue
-            self.client("sqs").send_message(
-                QueueUrl=self._queue_url(target["Arn"]), MessageBody=target.get("Input", "{}")
-            )
-            scheduler.delete_schedule(Name=name, GroupName=group)
-            fired.append(name)
+        fired, skipped = fire_schedules(
+            self.client("scheduler"), self.client("sqs"), now or datetime.now(UTC)
+        )
+        for name, arn in skipped:
+            if name not in self._skipped_schedules:
+                log.warning("schedule %s targets %s, which runs only on AWS", name, arn)
+                self._skipped_schedules.add(name)
         return fired
 
     def schedules(self) -> list[dict]:
@@ -571,6 +539,55 @@ class LocalStack:
             if count:
                 counts[logical_id] = count
         return counts
+
+
+def load_handler(spec: tpl.FunctionSpec, template_dir: Path) -> Callable[[dict, Any], Any]:
+    """A function's handler from its CodeUri, the module imported once per process (as one
+    Lambda container would) under a name of its own, so functions never share an ``app``."""
+    module_path, _, attr = spec.handler.rpartition(".")
+    code_dir = (template_dir / spec.code_uri).resolve()
+    # One name per code directory: two templates' "app" modules must never be confused.
+    name = f"herald_local_fn_{code_dir.name}_{zlib.crc32(str(code_dir).encode()):08x}"
+    module = sys.modules.get(name)
+    if module is None:
+        file = code_dir / (module_path.replace(".", "/") + ".py")
+        loader_spec = importlib.util.spec_from_file_location(name, file)
+        if loader_spec is None or loader_spec.loader is None:
+            raise FileNotFoundError(f"{spec.logical_id}: no handler module at {file}")
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[name] = module  # dataclasses and pickling look modules up by name
+        try:
+            loader_spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]  # a failed cold start is retried next time, as on Lambda
+            raise
+    return getattr(module, attr)
+
+
+def fire_schedules(
+    scheduler: Any, sqs: Any, now: datetime | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Deliver every one-time schedule due by ``now`` (None: all of them) to its SQS target and
+    delete it. Returns (names fired, (name, target ARN) of due schedules with other targets)."""
+    fired, skipped = [], []
+    # List everything first: deleting while paging would skip schedules.
+    for summary in list(_paginate(scheduler.list_schedules, "Schedules")):
+        name, group = summary["Name"], summary.get("GroupName", "default")
+        schedule = scheduler.get_schedule(Name=name, GroupName=group)
+        due = schedule_due_at(
+            schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone")
+        )
+        if due is None or (now is not None and due > now) or schedule.get("State") == "DISABLED":
+            continue
+        target = schedule["Target"]
+        if ":sqs:" not in target["Arn"]:
+            skipped.append((name, target["Arn"]))
+            continue
+        url = sqs.get_queue_url(QueueName=target["Arn"].rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=target.get("Input", "{}"))
+        scheduler.delete_schedule(Name=name, GroupName=group)
+        fired.append(name)
+    return fired, skipped
 
 
 def _check_port_free(port: int) -> None:
