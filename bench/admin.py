@@ -17,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from herald.local.context import LambdaContext
+from herald_dev.local.context import LambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
 APPROVER = ("bench-approver", "approvers")
@@ -67,7 +67,7 @@ def _load_handler(name: str):
 
 
 def run(ops: int = 150) -> dict:
-    from herald.local import stack as local_stack
+    from herald_dev.local import stack as local_stack
 
     # RULESET_REFRESH_SECONDS stays the template's default: it is what the figure depends on.
     with local_stack.in_process(log_level="ERROR"):

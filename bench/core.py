@@ -231,11 +231,12 @@ def aws_call_figures(events: int = 200) -> dict:
     """AWS API calls per event on the decide path in steady state, counted with botocore hooks."""
     import botocore.handlers
 
-    from herald import rulesfiles, runtime
+    from herald import runtime
     from herald.dal import customers
-    from herald.local import stack as local_stack
     from herald.model import parse_customer
     from herald.service import decide
+    from herald_dev import rulesfiles
+    from herald_dev.local import stack as local_stack
 
     calls: list[tuple[str, str]] = []
 

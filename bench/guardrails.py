@@ -4,7 +4,7 @@ throttling and 5xx) and the contact-policy check's in-process cost.
 ``run()`` returns ``faults_lost``, ``faults_duplicated``, ``faults_rate``, ``faults_events``
 (plus ``faults_exhausted_rate``, ``faults_injected``, ``faults_seconds``) and
 ``policy_us_per_message``. The fault run is the one ``tests/integration/test_faults.py``
-asserts on (``herald.local.faults``), smaller here to keep the bench short.
+asserts on (``herald_dev.faults``), smaller here to keep the bench short.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def fault_figures(events: int = FAULT_EVENTS) -> dict:
     import logging
     import warnings
 
-    from herald.local import faults
-    from herald.local import stack as local_stack
     from herald.observability import logger
+    from herald_dev import faults
+    from herald_dev.local import stack as local_stack
 
     # The functions log and emit metrics on every invocation: keep the bench output readable.
     logger.setLevel(logging.CRITICAL)

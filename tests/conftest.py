@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from herald.local.context import LambdaContext
+from herald_dev.local.context import LambdaContext
 
 # Never let a test reach a real AWS endpoint, even by accident.
 for _key, _value in {
@@ -38,8 +38,8 @@ def aws(monkeypatch):
     from moto import mock_aws
 
     from herald import runtime
-    from herald.local import stack as local_stack
     from herald.settings import settings
+    from herald_dev.local import stack as local_stack
 
     with mock_aws():
         stack = local_stack.create()
@@ -73,9 +73,9 @@ def handlers(aws):
 @pytest.fixture
 def demo_data(aws):
     """The example rules/ published and events/customers.json upserted."""
-    from herald import rulesfiles
     from herald.dal import customers
     from herald.model import parse_customer
+    from herald_dev import rulesfiles
 
     rulesfiles.load_into_tables(REPO / "rules", echo=lambda _line: None)
     for doc in json.loads((REPO / "events" / "customers.json").read_text()):
@@ -115,7 +115,7 @@ def eventbridge(name: str, customer_id: str, event_id: str, **detail) -> dict:
 def drain_send_queue(handlers, context=None) -> list[dict]:
     """Feed the send queue to the send function until it is empty, as the SQS event source
     does (failed records come back, parked ones leave); returns each batch response."""
-    from herald.local import faults
+    from herald_dev import faults
 
     pipeline = faults.Pipeline(handlers.stack)
     # Bounded rounds: stop when a receive comes back empty, rather than waiting out a record a
@@ -126,7 +126,7 @@ def drain_send_queue(handlers, context=None) -> list[dict]:
 
 def sqs_record(message: dict, arn: str) -> dict:
     """One Lambda SQS record for a message as ReceiveMessage returns it."""
-    from herald.local.runner import sqs_event
+    from herald_dev.local.runner import sqs_event
 
     return sqs_event([message], arn, "us-east-1")["Records"][0]
 

@@ -15,8 +15,8 @@ import urllib.request
 
 import pytest
 
-from herald.local.runner import LocalStack
-from herald.local.server import LocalApi, compile_path, parse_bearer
+from herald_dev.local.runner import LocalStack
+from herald_dev.local.server import LocalApi, compile_path, parse_bearer
 
 pytestmark = pytest.mark.e2e
 

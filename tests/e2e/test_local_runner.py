@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from herald.local.runner import LocalStack, schedule_due_at
+from herald_dev.local.runner import LocalStack, schedule_due_at
 
 pytestmark = pytest.mark.e2e
 

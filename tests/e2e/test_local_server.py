@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from herald import rulesfiles
-from herald.local import template as tpl
+from herald_dev import rulesfiles
+from herald_dev.local import template as tpl
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def server() -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "herald.cli",
+            "herald_dev.cli",
             "local",
             "serve",
             "--port",

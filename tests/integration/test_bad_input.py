@@ -14,8 +14,8 @@ from tests.conftest import drain_send_queue, eventbridge, ses_sent, sqs_record
 @pytest.fixture
 def catalog(aws):
     from herald.dal import customers
-    from herald.local import faults
     from herald.model import parse_customer
+    from herald_dev import faults
 
     faults.seed_catalog()
     faults.publish(
@@ -49,8 +49,8 @@ def catalog(aws):
 
 def dead_letters(url_attr: str) -> list[tuple[str, str]]:
     """(body, herald_reason) of every record on a DLQ."""
-    from herald import dlq
     from herald.settings import settings
+    from herald_dev import dlq
 
     parked = dlq.inspect(getattr(settings(), url_attr)).records
     return [(p.body, p.reason) for p in parked]

@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from herald import cli
+from herald_dev import cli
 
 
 def test_inspect_shows_reasons_and_redrive_moves_records_back(aws, capsys):

@@ -12,7 +12,7 @@ from tests.conftest import drain_send_queue, eventbridge, ses_sent, sms_sent
 
 
 def test_a_thousand_events_under_faults_lose_nothing_and_send_nothing_twice(aws):
-    from herald.local import faults
+    from herald_dev import faults
 
     # Given 15% of HTTP attempts and 3% of whole calls (beyond botocore's retries) failing
     # When 1,000 events (plus 5% exact redeliveries) go through decide and send
@@ -33,8 +33,8 @@ def test_a_thousand_events_under_faults_lose_nothing_and_send_nothing_twice(aws)
 
 def test_replaying_an_event_many_times_sends_once(aws, handlers, lambda_context, clock):
     from herald.dal import customers
-    from herald.local import faults
     from herald.model import parse_customer
+    from herald_dev import faults
 
     faults.seed_catalog()
     customers.upsert(
@@ -49,9 +49,9 @@ def test_replaying_an_event_many_times_sends_once(aws, handlers, lambda_context,
 
 def test_a_queue_record_delivered_many_times_sends_once(aws, handlers, lambda_context, clock):
     from herald.dal import customers
-    from herald.local import faults
     from herald.model import parse_customer
     from herald.settings import settings
+    from herald_dev import faults
 
     faults.seed_catalog()
     customers.upsert(
@@ -69,11 +69,10 @@ def test_a_queue_record_delivered_many_times_sends_once(aws, handlers, lambda_co
 def test_a_record_that_keeps_failing_is_parked_with_its_reason_and_redrive_sends_it_once(
     aws, handlers, lambda_context, clock
 ):
-    from herald import dlq
     from herald.dal import customers, records
-    from herald.local import faults
     from herald.model import parse_customer
     from herald.settings import settings
+    from herald_dev import dlq, faults
 
     # Given SES throttles every call, beyond botocore's retries
     faults.seed_catalog()

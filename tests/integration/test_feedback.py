@@ -54,8 +54,8 @@ SCHEDULED = {
 @pytest.fixture
 def people(aws):
     from herald.dal import customers
-    from herald.local import faults
     from herald.model import parse_customer
+    from herald_dev import faults
 
     faults.seed_catalog()
     for doc in (

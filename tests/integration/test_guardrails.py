@@ -37,7 +37,7 @@ def add_customer(customer_id: str, **fields) -> dict:
 def catalog(aws):
     """fault.cart → marketing email, fault.shipped → transactional SMS,
     fault.restock → marketing push, promo.sms → marketing SMS without STOP wording."""
-    from herald.local import faults
+    from herald_dev import faults
 
     faults.seed_catalog()
     faults.publish(

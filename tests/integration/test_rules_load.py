@@ -8,8 +8,8 @@ from tests.conftest import REPO
 
 
 def test_loading_twice_changes_nothing_and_an_edit_makes_a_published_version_2(aws, tmp_path):
-    from herald import rulesfiles
     from herald.dal import ruleset, versions
+    from herald_dev import rulesfiles
 
     # Given the example set loaded once
     first = rulesfiles.load_into_tables(REPO / "rules", echo=lambda _line: None)

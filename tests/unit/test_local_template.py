@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from herald.local import template as tpl
+from herald_dev.local import template as tpl
 
 SMALL = textwrap.dedent(
     """

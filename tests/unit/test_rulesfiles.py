@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from herald import rulesfiles
+from herald_dev import rulesfiles
 from tests.conftest import REPO
 
 

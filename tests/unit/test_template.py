@@ -8,8 +8,8 @@ from dataclasses import fields
 
 import pytest
 
-from herald.local import template as tpl
 from herald.settings import Settings
+from herald_dev.local import template as tpl
 from tests.conftest import REPO
 
 
@@ -105,6 +105,6 @@ def test_every_environment_variable_is_a_setting_herald_reads():
 
 
 def _resolver() -> tpl.Resolver:
-    from herald.local import stack
+    from herald_dev.local import stack
 
     return stack.describe().resolver

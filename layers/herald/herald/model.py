@@ -349,7 +349,7 @@ def parse_rule(doc: Any, version: int = 1) -> Rule:
     if True in doc:
         raise ValidationError(
             "'on' was read as the boolean true (a YAML 1.1 parser): load YAML with "
-            "herald.rulesfiles or quote the key",
+            "`herald rules validate` or quote the key",
             field="on",
         )
     _unknown_keys(doc, RULE_FIELDS, "")

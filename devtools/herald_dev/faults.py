@@ -289,8 +289,8 @@ def envelopes(count: int, customer_ids: list[str], seed: int, replay_rate: float
 
 def load_handler(stack, logical_id: str):
     """A function's handler from the template's CodeUri (one module per function, as Lambda)."""
-    from herald.local import template as tpl
-    from herald.local.runner import load_handler as load
+    from herald_dev.local import template as tpl
+    from herald_dev.local.runner import load_handler as load
 
     return load(stack.functions[logical_id], tpl.REPO_ROOT)
 
@@ -331,8 +331,8 @@ class Pipeline:
     """Lambda and SQS as AWS runs them, around the template's decide and send handlers."""
 
     def __init__(self, stack, injector: FaultInjector | None = None) -> None:
-        from herald.local.context import LambdaContext
         from herald.settings import settings
+        from herald_dev.local.context import LambdaContext
 
         self.stack = stack
         self.injector = injector
@@ -380,7 +380,7 @@ class Pipeline:
         """Receive batches from the send queue and invoke send, as the event source mapping
         does: failed items become visible again (their receive count grows), the rest are
         deleted; moto moves a record past maxReceiveCount to the DLQ. Returns records handled."""
-        from herald.local.runner import failed_ids, sqs_event
+        from herald_dev.local.runner import failed_ids, sqs_event
 
         url, handled, done = self.config.send_queue_url, 0, 0
         while rounds is None or done < rounds:
@@ -422,7 +422,7 @@ class Pipeline:
         """Deliver every one-time schedule's input to its queue (the morning has come)."""
         import boto3
 
-        from herald.local.runner import fire_schedules
+        from herald_dev.local.runner import fire_schedules
 
         scheduler = boto3.client("scheduler", region_name=self.config.region)
         fired, _ = fire_schedules(scheduler, self.sqs)
@@ -580,8 +580,8 @@ def _scan_records() -> tuple[dict, dict]:
 
 def _dead_letters() -> tuple[dict, dict, int]:
     """(message id -> reason on the send DLQ, event id -> reason on the decide DLQ, no-reason count)."""
-    from herald import dlq
     from herald.settings import settings
+    from herald_dev import dlq
 
     config = settings()
     messages, events, no_reason = {}, {}, 0
@@ -628,7 +628,7 @@ def account(report: FaultReport) -> None:
 
 def redrive_and_recount(stack, pipeline: Pipeline, now: datetime) -> dict:
     """With the faults gone, re-drive both DLQs and count again: what's left is for a human."""
-    from herald import dlq
+    from herald_dev import dlq
 
     config = pipeline.config
     pipeline.injector = None

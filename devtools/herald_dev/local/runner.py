@@ -13,7 +13,7 @@ functions exactly as template.yaml does, with moto doing the AWS side for real:
 - EventBridge Scheduler one-time schedules (``at(...)``) are fired by
   :meth:`LocalStack.fire_due_schedules` when their time has passed.
 
-Api events are served by :mod:`herald.local.server`; Schedule events are not run locally.
+Api events are served by :mod:`herald_dev.local.server`; Schedule events are not run locally.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from zoneinfo import ZoneInfo
 
 import boto3
 
-from herald.local import stack as local_stack
-from herald.local import template as tpl
-from herald.local.context import LambdaContext
+from herald_dev.local import stack as local_stack
+from herald_dev.local import template as tpl
+from herald_dev.local.context import LambdaContext
 
-log = logging.getLogger("herald.local")
+log = logging.getLogger("herald_dev.local")
 
 TAP_PREFIX = "herald-local-tap"
 # Lambda retries a failed asynchronous invocation twice before it gives up on the event.

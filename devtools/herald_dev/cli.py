@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from herald.errors import HeraldError
-from herald.local.template import REPO_ROOT
+from herald_dev.local.template import REPO_ROOT
 
 if TYPE_CHECKING:
-    from herald.local.runner import LocalStack
+    from herald_dev.local.runner import LocalStack
 
 DEFAULT_RULES_DIR = REPO_ROOT / "rules"
 DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
@@ -149,7 +149,7 @@ def _api_args(parser: argparse.ArgumentParser) -> None:
 
 # ---------------------------------------------------------------------- rules
 def _validate(args: argparse.Namespace) -> int:
-    from herald import rulesfiles
+    from herald_dev import rulesfiles
 
     found = rulesfiles.problems(args.dir)
     for problem in found:
@@ -163,8 +163,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from herald import rulesfiles, runtime
+    from herald import runtime
     from herald.settings import settings
+    from herald_dev import rulesfiles
 
     # The tables of the stack `herald local serve` created: names follow from template.yaml.
     os.environ.update(_stack_environment())
@@ -184,7 +185,7 @@ def _no_token() -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from herald import rulesfiles
+    from herald_dev import rulesfiles
 
     if not args.token:
         return _no_token()
@@ -194,7 +195,7 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from herald import rulesfiles
+    from herald_dev import rulesfiles
 
     if not args.token:
         return _no_token()
@@ -205,7 +206,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _stack_environment(region: str = "us-east-1") -> dict[str, str]:
     """The functions' environment of the local stack, from template.yaml, creating nothing."""
-    from herald.local import stack
+    from herald_dev.local import stack
 
     return stack.describe(region=region).environment()
 
@@ -241,7 +242,7 @@ def _dlq_urls(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def _dlq_inspect(args: argparse.Namespace) -> int:
-    from herald import dlq
+    from herald_dev import dlq
 
     dlq_url, _ = _dlq_urls(args)
     found = dlq.inspect(dlq_url, limit=args.limit)
@@ -252,7 +253,7 @@ def _dlq_inspect(args: argparse.Namespace) -> int:
 
 
 def _dlq_redrive(args: argparse.Namespace) -> int:
-    from herald import dlq
+    from herald_dev import dlq
 
     dlq_url, target = _dlq_urls(args)
     if not target:
@@ -265,14 +266,14 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- local
 def _serve(args: argparse.Namespace) -> int:
-    from herald.local import server
+    from herald_dev.local import server
 
     server.serve(port=args.port, aws_port=args.aws_port, log_level=args.log_level)
     return OK
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from herald.local.runner import LocalStack
+    from herald_dev.local.runner import LocalStack
 
     print("▸ starting the local stack (moto on 127.0.0.1, resources from template.yaml)")
     with LocalStack(aws_port=0) as local:
@@ -284,9 +285,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
     """Load rules and customers, replay the demo events one by one, print what happened."""
-    from herald import rulesfiles
     from herald.dal import customers
     from herald.model import parse_customer
+    from herald_dev import rulesfiles
 
     print(f"▸ loading {_rel(rules_dir)}")
     rulesfiles.load_into_tables(rules_dir, user="demo")
@@ -364,7 +365,7 @@ def _trace_lines(trace: dict) -> list[str]:
 
 
 def _demo_summary(local: LocalStack) -> int:
-    from herald.local import outbox
+    from herald_dev.local import outbox
 
     accepted = outbox.messages(local.region)
     print(f"\n▸ {len(accepted)} message(s) accepted by SES/SNS")

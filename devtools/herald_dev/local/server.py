@@ -10,7 +10,7 @@ authorizers — ``Authorization: Bearer local:<user>:<group>[,<group>]``:
 - a named authorizer or the API's default (Cognito) → ``requestContext.authorizer.claims``.
 
 ``GET /local/outbox`` lists what SES/SNS accepted. A background thread pumps the event
-sources (see :mod:`herald.local.runner`) and fires due schedules.
+sources (see :mod:`herald_dev.local.runner`) and fires due schedules.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from herald.local import outbox
-from herald.local.runner import LocalStack
+from herald_dev.local import outbox
+from herald_dev.local.runner import LocalStack
 
 MAX_BODY_BYTES = 1024 * 1024  # API Gateway's payload limit is 10 MiB; Herald's own is 1 MiB
 MAX_DISCARD_BYTES = 16 * MAX_BODY_BYTES

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import boto3
 
-from herald.local import template as tpl
+from herald_dev.local import template as tpl
 
 ACCOUNT = tpl.ACCOUNT_ID
 SKIPPED_TYPES = {
