@@ -78,7 +78,7 @@ def _measure(ops: int) -> dict:
     import warnings
 
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald.service import decide
     from herald.settings import settings
 

@@ -47,7 +47,7 @@ def _profile(rng: random.Random, i: int) -> dict:
 
 
 def _rules(rng: random.Random, n: int = 1000) -> list:
-    from herald.model import parse_rule
+    from herald.domain.rule import parse_rule
 
     templates = [
         'customer.attributes.tier == "{tier}" and event.amount >= {n}',
@@ -93,7 +93,7 @@ def engine_figures(seconds: float = 3.0) -> dict:
     import zen
 
     from herald import engine
-    from herald.model import Event
+    from herald.domain.event import Event
 
     rng = random.Random(7)
     ruleset = engine.Ruleset(_rules(rng), {f"content-{i}": 1 for i in range(20)}, "1")
@@ -182,7 +182,7 @@ def _timeit(fn, seconds: float = 0.5) -> float:
 
 def render_figures(seconds: float = 2.0) -> dict:
     from herald import rendering
-    from herald.model import parse_content
+    from herald.domain.content import parse_content
 
     content = parse_content(
         {
@@ -233,7 +233,7 @@ def aws_call_figures(events: int = 200) -> dict:
 
     from herald import runtime
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald.service import decide
     from herald_dev import rulesfiles
     from herald_dev.local import stack as local_stack

@@ -74,7 +74,7 @@ def handlers(aws):
 def demo_data(aws):
     """The example rules/ published and events/customers.json upserted."""
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald_dev import rulesfiles
 
     rulesfiles.load_into_tables(REPO / "rules", echo=lambda _line: None)

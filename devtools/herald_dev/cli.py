@@ -19,6 +19,7 @@ from herald.errors import HeraldError
 from herald_dev.local.template import REPO_ROOT
 
 if TYPE_CHECKING:
+    from herald.domain.trace import Trace
     from herald_dev.local.runner import LocalStack
 
 DEFAULT_RULES_DIR = REPO_ROOT / "rules"
@@ -286,7 +287,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
     """Load rules and customers, replay the demo events one by one, print what happened."""
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald_dev import rulesfiles
 
     print(f"▸ loading {_rel(rules_dir)}")
@@ -326,7 +327,7 @@ def _replay(local: LocalStack, file: Path) -> None:
         print(
             f"\n  {file.name}: {envelope.get('detail-type')} for {detail.get('customer_id', '?')} ({event_id})"
         )
-        trace = records.get_trace(event_id)
+        trace = records.get_trace(str(detail.get("customer_id")), event_id)
         if trace is None:
             print(
                 f"    no decision recorded: {rejected.pop(0) if rejected else 'no function took it'}"
@@ -338,29 +339,29 @@ def _replay(local: LocalStack, file: Path) -> None:
             print(f"    {line}")
 
 
-def _trace_lines(trace: dict) -> list[str]:
+def _trace_lines(trace: Trace) -> list[str]:
     """A decision trace as a few readable lines: rules considered, then each action's outcome."""
     from herald.dal import records
 
     lines = []
-    for rule in trace.get("rules") or []:
-        if rule.get("matched") is None:
-            verdict = rule.get("skipped") or rule.get("error") or "not evaluated"
+    for rule in trace.rules:
+        if rule.matched is None:
+            verdict = rule.skipped or rule.error or "not evaluated"
         else:
-            verdict = f"{'matched' if rule['matched'] else 'not matched'} → {rule.get('branch') or 'no actions'}"
-        lines.append(f"rule {rule['rule_id']} v{rule.get('version')}: {verdict}")
-    if not trace.get("rules"):
+            verdict = (
+                f"{'matched' if rule.matched else 'not matched'} → {rule.branch or 'no actions'}"
+            )
+        lines.append(f"rule {rule.rule_id} v{rule.version}: {verdict}")
+    if not trace.rules:
         lines.append("no published rule listens to this event")
-    for action in trace.get("actions") or []:
-        outcome = action.get("outcome")
-        message = records.get_message(action["message_id"]) if action.get("message_id") else None
+    for action in trace.actions:
+        outcome = action.outcome
+        message = records.get_message(action.message_id) if action.message_id else None
         if message is not None:
             outcome = message.status
-        reason = (message.reason if message else None) or action.get("reason")
-        what = " ".join(str(action[k]) for k in ("kind", "channel", "content") if action.get(k))
-        lines.append(
-            f"{what} ({action['rule_id']}) → {outcome}" + (f": {reason}" if reason else "")
-        )
+        reason = (message.reason if message else None) or action.reason
+        what = " ".join(str(v) for v in (action.kind, action.channel, action.content) if v)
+        lines.append(f"{what} ({action.rule_id}) → {outcome}" + (f": {reason}" if reason else ""))
     return lines
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from herald import runtime
+from herald.aws import clients
 
 REASON_ATTRIBUTES = ("herald_reason", "ErrorMessage", "ErrorCode")
 PEEK_SECONDS = 30  # how long inspected records stay hidden before they are released again
@@ -88,7 +88,7 @@ def _parked(message: dict) -> Parked:
 
 def count(queue_url: str) -> int:
     """Records waiting in ``queue_url`` (visible ones; SQS's approximate count)."""
-    attrs = runtime.client("sqs").get_queue_attributes(
+    attrs = clients.client("sqs").get_queue_attributes(
         QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attrs.get("ApproximateNumberOfMessages", 0))
@@ -97,7 +97,7 @@ def count(queue_url: str) -> int:
 def _receive(queue_url: str, up_to: int) -> list[dict]:
     """Up to ``up_to`` records, hidden for PEEK_SECONDS while we look at or move them."""
     return (
-        runtime.client("sqs")
+        clients.client("sqs")
         .receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=up_to,
@@ -112,7 +112,7 @@ def _receive(queue_url: str, up_to: int) -> list[dict]:
 
 def inspect(queue_url: str, limit: int = 100) -> Inspection:
     """Read up to ``limit`` records without consuming them (they are released right after)."""
-    sqs = runtime.client("sqs")
+    sqs = clients.client("sqs")
     seen: dict[str, Parked] = {}
     handles = []
     while len(seen) < limit:
@@ -147,7 +147,7 @@ def redrive(
     Each record is deleted from the DLQ only after the target accepted it, so an interrupted
     re-drive loses nothing (at worst a record is delivered twice, which Herald absorbs).
     """
-    sqs = runtime.client("sqs")
+    sqs = clients.client("sqs")
     to_bus = not target_url.startswith(("https://", "http://"))
     result = RedriveResult()
     while max is None or result.moved + result.failed < max:
@@ -180,7 +180,7 @@ def _put_event(bus: str, body: str) -> None:
     if isinstance(detail, dict) and envelope.get("id"):
         # Keep the idempotency key: the re-driven event must replay, not decide anew.
         detail = {**detail, "event_id": detail.get("event_id") or envelope["id"]}
-    response = runtime.client("events").put_events(
+    response = clients.client("events").put_events(
         Entries=[
             {
                 "EventBusName": bus,

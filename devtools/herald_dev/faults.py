@@ -223,7 +223,8 @@ ZONES = ("Europe/Paris", "America/New_York", "Europe/London", "Asia/Tokyo", None
 def publish(contents: list[dict], rules: list[dict], user: str = "fault-run") -> None:
     """Validate, store and publish contents and rules (as the admin API would)."""
     from herald.dal import versions
-    from herald.model import parse_content, parse_rule
+    from herald.domain.content import parse_content
+    from herald.domain.rule import parse_rule
     from herald.rendering import check_content
 
     for doc in contents:
@@ -243,7 +244,7 @@ def seed_catalog() -> None:
 
 def seed_customers(count: int) -> list[str]:
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
 
     ids = []
     for i in range(count):

@@ -26,8 +26,9 @@ from urllib.parse import quote
 import yaml
 
 from herald import expressions, rendering
+from herald.domain.content import CONTENT_FIELDS, Content, parse_content
+from herald.domain.rule import RULE_FIELDS, Rule, parse_rule
 from herald.errors import HeraldError, NotFound
-from herald.model import CONTENT_FIELDS, RULE_FIELDS, Content, Rule, parse_content, parse_rule
 
 KINDS = ("contents", "rules")  # load order: rules reference contents
 SUFFIXES = (".yaml", ".yml")
@@ -178,7 +179,8 @@ def _reference_problems(
 ) -> list[Problem]:
     """Content a rule sends or offers must exist in the directory, with the channel used."""
     found = []
-    for field, ref, channel in rule.content_refs():
+    for use in rule.content_uses():
+        field, ref, channel = use.field, use.ref, use.channel
         if ref.id not in known:
             message = f"unknown content {ref.id!r} (no contents/{ref.id}.yaml)"
             found.append(Problem(str(file), field, message))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
-from herald.errors import BadEvent
+from herald.event_sources import EVENTBRIDGE, only
 from herald.observability import logger, metrics
 from herald.service import decide
 from herald.settings import settings
@@ -16,6 +16,7 @@ settings().require(
     "customers_table",
     "messages_table",
     "settings_table",
+    "catalogue_table",
     "send_queue_url",
     "decide_dlq_url",
 )
@@ -23,27 +24,7 @@ settings().require(
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context) -> dict:
-    try:
-        outcome = decide.handle_event(event)
-    except BadEvent as exc:
-        # Retrying can't fix a malformed event: park it with the reason and return normally.
-        logger.warning("event rejected", reason=exc.message, field=exc.field)
-        decide.dead_letter(event, exc.message)
-        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
-        return {"status": "rejected", "reason": exc.message}
-    logger.info(
-        "decided",
-        event_id=outcome.event_id,
-        replay=outcome.replay,
-        queued=len(outcome.queued),
-        deferred=len(outcome.deferred),
-    )
-    metrics.add_metric(name="EventsDecided", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="MessagesQueued", unit=MetricUnit.Count, value=len(outcome.queued))
-    return {
-        "status": "replay" if outcome.replay else "decided",
-        "event_id": outcome.event_id,
-        "queued": outcome.queued,
-        "deferred": outcome.deferred,
-    }
+@only(kinds=(EVENTBRIDGE,))
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context) -> dict:
+    return decide.on_eventbridge(event)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from herald.admin import api, ingest
+from herald.admin import api
+from herald.service import ingest
 from herald.settings import settings
 
-settings().require("event_bus_name", "customers_table", "suppression_table")
+settings().require("event_bus_name", "customers_table", "suppression_table", "catalogue_table")
 
 # No enable_validation here: both bodies are checked field by field by the domain parsers
-# (herald.admin.ingest), and leaving pydantic out keeps this hot path's cold start near decide's.
+# (herald.service.ingest), and leaving pydantic out keeps this hot path's cold start near decide's.
 app = APIGatewayRestResolver()
 api.register_errors(app)
 

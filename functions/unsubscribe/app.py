@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from herald import unsubscribe
 from herald.errors import HeraldError
+from herald.event_sources import API, only
 from herald.observability import logger
 from herald.settings import settings
 
@@ -45,5 +46,6 @@ def herald_error(exc: HeraldError) -> Response:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@only(kinds=(API,))
 def lambda_handler(event: dict, context) -> dict:
     return app.resolve(event, context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import stored_trace
 from tests.integration.apigw import APPROVER, Api
 
 RULE = {
@@ -38,7 +39,7 @@ def api(aws, lambda_context) -> Api:
 
 
 def _live_version(clock) -> int | None:
-    from herald.dal.ruleset import cache
+    from herald.service.ruleset import cache
 
     ruleset, _ = cache.get(clock=clock)
     rule = ruleset.rules.get("cart-rule")
@@ -46,7 +47,7 @@ def _live_version(clock) -> int | None:
 
 
 def test_publish_is_live_after_the_refresh_interval_and_not_before(api):
-    from herald.dal.ruleset import cache
+    from herald.service.ruleset import cache
     from herald.settings import settings
 
     refresh = settings().ruleset_refresh_seconds
@@ -79,9 +80,9 @@ def test_publish_is_live_after_the_refresh_interval_and_not_before(api):
 
 def test_the_decide_function_uses_the_published_version(api, lambda_context):
     from functions.decide import app as decide_app
-    from herald.dal import customers, records
-    from herald.dal.ruleset import cache
-    from herald.model import parse_customer
+    from herald.dal import customers
+    from herald.domain.customer import parse_customer
+    from herald.service.ruleset import cache
 
     customers.upsert(
         parse_customer(
@@ -105,5 +106,5 @@ def test_the_decide_function_uses_the_published_version(api, lambda_context):
     result = decide_app.lambda_handler(envelope, lambda_context)
     # Then version 2 decided it and queued the email
     assert result["status"] == "decided" and len(result["queued"]) == 1
-    trace = records.get_trace("e-50")
+    trace = stored_trace("ann", "e-50")
     assert trace["rules"][0]["version"] == 2 and trace["rules"][0]["matched"] is True

@@ -10,14 +10,17 @@ from herald_dev import cli
 
 
 def test_inspect_shows_reasons_and_redrive_moves_records_back(aws, capsys):
-    from herald.service import send
+    from herald.service import dead_letters
     from herald.settings import settings
 
     # Given two records parked on the send DLQ with their reasons
-    send.dead_letter(
-        json.dumps({"message_id": "a" * 32}), "gave up after 5 attempts: SES SendEmail: Throttling"
+    dlq = settings().send_dlq_url
+    dead_letters.park(
+        dlq,
+        json.dumps({"message_id": "a" * 32}),
+        "gave up after 5 attempts: SES SendEmail: Throttling",
     )
-    send.dead_letter("not json", "queue record body is not JSON")
+    dead_letters.park(dlq, "not json", "queue record body is not JSON")
     urls = ["--aws-endpoint", "aws", "--dlq-url", settings().send_dlq_url]
 
     # When an operator inspects the DLQ, Then each reason is listed and nothing is consumed

@@ -33,7 +33,7 @@ def test_a_thousand_events_under_faults_lose_nothing_and_send_nothing_twice(aws)
 
 def test_replaying_an_event_many_times_sends_once(aws, handlers, lambda_context, clock):
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald_dev import faults
 
     faults.seed_catalog()
@@ -49,7 +49,7 @@ def test_replaying_an_event_many_times_sends_once(aws, handlers, lambda_context,
 
 def test_a_queue_record_delivered_many_times_sends_once(aws, handlers, lambda_context, clock):
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald.settings import settings
     from herald_dev import faults
 
@@ -70,7 +70,7 @@ def test_a_record_that_keeps_failing_is_parked_with_its_reason_and_redrive_sends
     aws, handlers, lambda_context, clock
 ):
     from herald.dal import customers, records
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald.settings import settings
     from herald_dev import dlq, faults
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.builders import stored_trace
 from tests.conftest import REPO, eventbridge
 
 FIXTURES = REPO / "tests" / "events" / "feedback"
@@ -54,7 +55,7 @@ SCHEDULED = {
 @pytest.fixture
 def people(aws):
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
     from herald_dev import faults
 
     faults.seed_catalog()
@@ -72,7 +73,7 @@ def people(aws):
 def suppressed(customer_id: str) -> dict:
     from herald.dal import customers
 
-    return customers.get(customer_id)["suppressed"]
+    return customers.get(customer_id).suppressed
 
 
 def test_a_permanent_bounce_suppresses_the_address_for_every_customer_using_it(
@@ -116,7 +117,12 @@ def test_deliveries_and_junk_are_ignored_without_failing_the_batch(
     result = handlers.feedback.lambda_handler(event, lambda_context)
     # Then the bounce is applied and the two bad ones are counted, not raised
     assert result == {"suppressed": 1, "rejected": 2}
-    assert handlers.feedback.lambda_handler({"unexpected": True}, lambda_context)["rejected"] == 1
+    # And an event of another kind is refused with its reason, not a KeyError
+    refused = handlers.feedback.lambda_handler({"unexpected": True}, lambda_context)
+    assert refused == {
+        "status": "refused",
+        "reason": "expected a sns/eventbridge event, got unknown",
+    }
 
 
 def test_the_hourly_sync_copies_sms_opt_outs_and_the_next_sms_is_suppressed(
@@ -133,7 +139,5 @@ def test_the_hourly_sync_copies_sms_opt_outs_and_the_next_sms_is_suppressed(
         eventbridge("fault.shipped", "c-ann", "ship-1", sku="A1"), lambda_context
     )
     assert result["queued"] == []
-    from herald.dal import records
-
-    (action,) = records.get_trace("ship-1")["actions"]
+    (action,) = stored_trace("c-ann", "ship-1")["actions"]
     assert (action["outcome"], action["reason"]) == ("suppressed", "suppressed: sms opt-out")

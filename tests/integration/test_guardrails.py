@@ -5,12 +5,12 @@ unsubscribe (RFC 8058) and the SMS STOP wording."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 
 import boto3
 import pytest
 
+from tests.builders import decide_envelope, stored_trace
 from tests.conftest import DEMO_NOW, eventbridge, push_sent, ses_sent, sms_sent, sqs_record
 
 TOKYO_NIGHT = DEMO_NOW  # 14:00 UTC = 23:00 in Tokyo
@@ -18,7 +18,7 @@ TOKYO_NIGHT = DEMO_NOW  # 14:00 UTC = 23:00 in Tokyo
 
 def add_customer(customer_id: str, **fields) -> dict:
     from herald.dal import customers
-    from herald.model import parse_customer
+    from herald.domain.customer import parse_customer
 
     doc = {
         "customer_id": customer_id,
@@ -48,10 +48,17 @@ def catalog(aws):
     return aws
 
 
-def trace_actions(event_id: str) -> list[dict]:
-    from herald.dal import records
+def trace_actions(customer_id: str, event_id: str) -> list[dict]:
+    return [a for a in stored_trace(customer_id, event_id)["actions"] if a["kind"] == "send"]
 
-    return [a for a in records.get_trace(event_id)["actions"] if a["kind"] == "send"]
+
+def use_contact_log(customer_id: str, entries: list[list[str]]) -> None:
+    from herald.dal import customers
+    from herald.domain.customer import Contact, CustomerUpdate
+
+    current = customers.get(customer_id)
+    update = CustomerUpdate(contact_log=tuple(Contact(*e) for e in entries))
+    customers.update(customer_id, current.revision, update)
 
 
 def message(message_id: str):
@@ -63,79 +70,29 @@ def message(message_id: str):
 # --------------------------------------------------------------------------- caps
 
 
-def test_two_concurrent_decisions_at_the_cap_boundary_queue_only_one(catalog, monkeypatch, clock):
-    # Given a customer with 2 of 3 weekly marketing emails used
-    from herald.dal import customers
-    from herald.model import iso
-    from herald.service import decide
-
-    current = add_customer("c-race")
-    used = [["email", iso(DEMO_NOW - timedelta(days=d))] for d in (1, 2)]
-    customers.update_state("c-race", current["rev"], contact_log=used)
-    # And two decisions that both read the profile before either writes
-    barrier = threading.Barrier(2, timeout=10)
-    real_get, first_read = customers.get, threading.local()
-
-    def get_then_wait(customer_id):
-        doc = real_get(customer_id)
-        if not getattr(first_read, "done", False):
-            first_read.done = True
-            barrier.wait()
-        return doc
-
-    monkeypatch.setattr(customers, "get", get_then_wait)
-    outcomes, errors = {}, []
-
-    def run(event_id):
-        try:
-            outcomes[event_id] = decide.handle_event(
-                eventbridge("fault.cart", "c-race", event_id, sku="s")
-            )
-        except Exception as exc:  # noqa: BLE001 — reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(f"race-{i}",)) for i in (1, 2)]
-    # When they run at the same time
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    # Then exactly one takes the last slot; the loser re-decided and was capped
-    assert errors == []
-    queued = [o for o in outcomes.values() if o.queued]
-    assert len(queued) == 1
-    loser = next(eid for eid, o in outcomes.items() if not o.queued)
-    (action,) = trace_actions(loser)
-    assert (action["outcome"], action["reason"]) == ("capped", "cap reached: email 3/3 per 7d")
-    assert len(real_get("c-race")["contact_log"]) == 3
-
-
 def test_the_cap_race_interleaved_deterministically(catalog, monkeypatch, clock):
     # Given the last slot under the email cap, and decision A reading the profile...
     from herald import engine
-    from herald.dal import customers
-    from herald.model import iso
-    from herald.service import decide
+    from herald.domain.clock import iso
 
-    current = add_customer("c-inter")
-    used = [["email", iso(DEMO_NOW - timedelta(hours=h))] for h in (1, 2)]
-    customers.update_state("c-inter", current["rev"], contact_log=used)
+    add_customer("c-inter")
+    use_contact_log("c-inter", [["email", iso(DEMO_NOW - timedelta(hours=h))] for h in (1, 2)])
     real_decide, interleaved = engine.decide, []
 
     def decide_then_let_b_commit(ruleset, event, customer, now, pol):
         decision = real_decide(ruleset, event, customer, now, pol)
         if event.event_id == "inter-a" and not interleaved:
             interleaved.append(True)  # ...then B decides and commits before A writes
-            decide.handle_event(eventbridge("fault.cart", "c-inter", "inter-b", sku="s"))
+            decide_envelope(eventbridge("fault.cart", "c-inter", "inter-b", sku="s"))
         return decision
 
     monkeypatch.setattr(engine, "decide", decide_then_let_b_commit)
     # When A writes
-    a = decide.handle_event(eventbridge("fault.cart", "c-inter", "inter-a", sku="s"))
+    a = decide_envelope(eventbridge("fault.cart", "c-inter", "inter-a", sku="s"))
     # Then A's write failed on the profile revision, A decided again and was capped
     assert a.queued == []
-    assert trace_actions("inter-a")[0]["outcome"] == "capped"
-    assert trace_actions("inter-b")[0]["outcome"] == "queued"
+    assert trace_actions("c-inter", "inter-a")[0]["outcome"] == "capped"
+    assert trace_actions("c-inter", "inter-b")[0]["outcome"] == "queued"
 
 
 # --------------------------------------------------------------------------- deferral
@@ -195,7 +152,7 @@ def test_a_suppressed_address_is_skipped_at_decision_with_the_reason(
         eventbridge("fault.cart", "c-bounced", "cart-b", sku="s"), lambda_context
     )
     assert result["queued"] == []
-    (action,) = trace_actions("cart-b")
+    (action,) = trace_actions("c-bounced", "cart-b")
     assert (action["outcome"], action["reason"]) == ("suppressed", "suppressed: bounce")
 
 
@@ -238,15 +195,15 @@ def test_a_disabled_push_endpoint_is_marked_and_the_message_suppressed(
     # Then the message is suppressed with the reason, the device is marked, the endpoint listed
     stored = message(result["queued"][0])
     assert (stored.status, stored.reason) == ("suppressed", "push endpoint disabled")
-    (device,) = customers.get("c-gone")["push"]
-    assert device["disabled"] is True and device["endpoint_arn"] == arn
+    (device,) = customers.get("c-gone").profile.push
+    assert device.disabled is True and device.endpoint_arn == arn
     assert customers.suppression_reason(arn) == "push endpoint disabled"
     assert push_sent() == []
     # And the next push decision skips the device with the reason
     handlers.decide.lambda_handler(
         eventbridge("fault.restock", "c-gone", "restock-gone-2", sku="s"), lambda_context
     )
-    (action,) = trace_actions("restock-gone-2")
+    (action,) = trace_actions("c-gone", "restock-gone-2")
     assert (action["outcome"], action["reason"]) == ("suppressed", "no push address on the profile")
 
 
@@ -304,16 +261,16 @@ def test_a_marketing_email_unsubscribes_in_one_click_and_the_next_is_suppressed(
     # Then she is unsubscribed from email in that one request
     assert response["statusCode"] == 200
     assert "no longer receive" in response["body"]
-    profile = customers.get("c-ann")
-    assert profile["consent"]["email"] is False and profile["consent"]["sms"] is True
-    assert profile["suppressed"] == {"email": "unsubscribed"}
+    ann = customers.get("c-ann")
+    assert ann.profile.consent["email"] is False and ann.profile.consent["sms"] is True
+    assert ann.suppressed == {"email": "unsubscribed"}
     assert customers.suppression_reason("c-ann@example.com") == "unsubscribed"
     # And the next marketing email is suppressed, with the reason in the trace
     handlers.decide.lambda_handler(
         eventbridge("fault.cart", "c-ann", "cart-2", sku="s"), lambda_context
     )
     drain_send_queue(handlers, lambda_context)
-    (action,) = trace_actions("cart-2")
+    (action,) = trace_actions("c-ann", "cart-2")
     assert (action["outcome"], action["reason"]) == ("suppressed", "suppressed: unsubscribed")
     assert len(ses_sent()) == 1
     # And a second click is harmless
@@ -338,7 +295,7 @@ def test_the_page_offers_channels_and_posts_the_choice(catalog, handlers, lambda
         api_event("POST", token, "channels=sms&channels=push"), lambda_context
     )
     assert done["statusCode"] == 200
-    consent = customers.get("c-page")["consent"]
+    consent = customers.get("c-page").profile.consent
     assert consent == {"email": True, "sms": False, "push": False}
 
 
@@ -354,7 +311,7 @@ def test_a_tampered_or_garbled_token_is_forbidden(catalog, handlers, lambda_cont
         body = "List-Unsubscribe=One-Click" if method == "POST" else None
         response = handlers.unsubscribe.lambda_handler(api_event(method, bad, body), lambda_context)
         assert response["statusCode"] == 403, bad
-    assert customers.get("c-victim")["consent"]["email"] is True
+    assert customers.get("c-victim").profile.consent["email"] is True
 
 
 # --------------------------------------------------------------------------- SMS wording
@@ -390,4 +347,4 @@ def test_marketing_caps_do_not_hold_back_transactional_messages(
     drain_send_queue(handlers, lambda_context)
     assert sum("STOP" in text for _p, text in sms_sent()) == 1
     assert sum("Shipped" in text for _p, text in sms_sent()) == 3
-    assert trace_actions("p-1")[0]["outcome"] == "capped"
+    assert trace_actions("c-busy", "p-1")[0]["outcome"] == "capped"

@@ -111,13 +111,13 @@ def test_oversized_and_malformed_events(api, bus_tap):
 
 
 def test_bus_refusal_is_503(api, monkeypatch):
-    from herald import runtime
+    from herald.aws import bus
 
     class RefusingBus:
         def put_events(self, Entries):  # botocore's parameter name
             return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException"}]}
 
-    monkeypatch.setattr(runtime, "client", lambda service: RefusingBus())
+    monkeypatch.setattr(bus, "client", lambda service: RefusingBus())
     body = {"type": "x", "customer_id": "ann", "data": {}}
     status, answer = api("POST", "/events", body, user=IAM, resource="/events")
     assert status == 503 and answer["error"]["code"] == "retryable"
@@ -139,8 +139,8 @@ def test_put_customer_upserts_the_profile(api):
     # Then it is stored and returned
     assert status == 200, body
     assert body["customer_id"] == "ann" and body["attributes"] == {"tier": "gold"}
-    stored = customers.get("ann")
-    assert stored["email"] == "Ann@Example.com" and stored["consent"] == {"email": True}
+    stored = customers.get("ann").profile
+    assert stored.email == "Ann@Example.com" and stored.consent == {"email": True}
     # When it is PUT again with a change, it replaces the profile
     status, body = api(
         "PUT",
@@ -149,7 +149,7 @@ def test_put_customer_upserts_the_profile(api):
         user=IAM,
         resource="/customers/{id}",
     )
-    assert status == 200 and customers.get("ann")["attributes"] == {"tier": "silver"}
+    assert status == 200 and customers.get("ann").profile.attributes == {"tier": "silver"}
 
 
 @pytest.mark.parametrize(

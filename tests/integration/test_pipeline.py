@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 
+from tests.builders import stored_trace
 from tests.conftest import REPO, drain_send_queue, eventbridge, push_sent, ses_sent, sms_sent
 
 
@@ -101,22 +102,23 @@ def test_every_event_leaves_a_trace_and_messages_record_their_status(
     demo_data, handlers, lambda_context, clock
 ):
     from herald.dal import records
+    from herald.domain.message import Message
 
     replay_demo(handlers, lambda_context)
-    eve = records.get_trace("evt-signup-eve")
+    eve = stored_trace("c-eve", "evt-signup-eve")
     assert (
         eve["actions"][0]["outcome"] == "suppressed"
         and eve["actions"][0]["reason"] == "no email consent"
     )
     timeline = records.timeline("c-ann")
-    message = next(t for t in timeline if t["kind"] == "message")
-    assert (message["status"], message["rule_id"], message["content_version"]) == (
+    message = next(t for t in timeline if isinstance(t, Message))
+    assert (message.status, message.rule_id, message.content_version) == (
         "sent",
         "cart-abandoned-gold",
         1,
     )
-    assert message["provider_id"]
-    dana = records.get_trace("evt-stock-dana")["actions"][0]
+    assert message.provider_id
+    dana = stored_trace("c-dana", "evt-stock-dana")["actions"][0]
     assert dana["outcome"] == "deferred" and "Asia/Tokyo" in dana["reason"]
 
 
@@ -169,8 +171,9 @@ def test_update_profile_changes_what_later_rules_see(demo_data, handlers, lambda
     handlers.decide.lambda_handler(
         eventbridge("customer.signed_up", "c-bob", "signup-bob"), lambda_context
     )
-    assert customers.get("c-bob")["attributes"]["welcomed"] is True
-    assert customers.get("c-bob")["attributes"]["tier"] == "silver"  # the rest is kept
+    bob = customers.get("c-bob")
+    assert bob.profile.attributes["welcomed"] is True
+    assert bob.profile.attributes["tier"] == "silver"  # the rest is kept
 
 
 def test_a_malformed_event_is_parked_with_its_reason_not_retried(aws, handlers, lambda_context):
@@ -189,7 +192,7 @@ def test_a_malformed_event_is_parked_with_its_reason_not_retried(aws, handlers, 
 def test_send_rechecks_under_the_policy_decide_applied(demo_data, handlers, lambda_context, clock):
     # Given a policy that doesn't require consent, and Eve, who never gave email consent
     from herald.dal import contact_policy
-    from herald.policy import DEFAULT_POLICY
+    from herald.domain.policy import DEFAULT_POLICY
 
     contact_policy.put({**DEFAULT_POLICY, "consent_required": False}, "approver")
     # When she signs up

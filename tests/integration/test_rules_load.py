@@ -8,7 +8,8 @@ from tests.conftest import REPO
 
 
 def test_loading_twice_changes_nothing_and_an_edit_makes_a_published_version_2(aws, tmp_path):
-    from herald.dal import ruleset, versions
+    from herald.dal import versions
+    from herald.service import ruleset
     from herald_dev import rulesfiles
 
     # Given the example set loaded once

@@ -5,6 +5,7 @@ from __future__ import annotations
 import botocore.handlers
 import pytest
 
+from tests.builders import decide_envelope
 from tests.conftest import eventbridge
 
 
@@ -31,14 +32,11 @@ def aws_calls(aws):
 def test_steady_state_decisions_make_at_most_three_calls_and_no_rules_reads(
     demo_data, aws_calls, clock
 ):
-    from herald.service import decide
 
-    decide.handle_event(
-        eventbridge("cart.abandoned", "c-ann", "warm", cart_total=150, item_count=1)
-    )
+    decide_envelope(eventbridge("cart.abandoned", "c-ann", "warm", cart_total=150, item_count=1))
     aws_calls.clear()
     for i in range(20):
-        decide.handle_event(
+        decide_envelope(
             eventbridge("cart.abandoned", "c-ann", f"e-{i}", cart_total=150, item_count=1)
         )
     assert not [c for c in aws_calls if "RulesTable" in c[1] or "ContentsTable" in c[1]]
@@ -47,7 +45,8 @@ def test_steady_state_decisions_make_at_most_three_calls_and_no_rules_reads(
 
 
 def test_a_publish_reloads_the_ruleset_after_the_refresh_interval(demo_data, aws_calls, clock):
-    from herald.dal import ruleset, versions
+    from herald.dal import versions
+    from herald.service import ruleset
 
     t = [1000.0]
     ruleset.cache.clear()

@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from herald import engine, policy
-from herald.model import Event, parse_rule
+from herald import engine
+from herald.domain import policy
+from herald.domain.customer import CustomerState
+from herald.domain.event import Event
+from herald.domain.rule import parse_rule
+from tests.builders import customer_state
 
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 15:00 in Paris
 
@@ -33,23 +37,28 @@ def event(**detail) -> Event:
     )
 
 
-def customer(**overrides) -> dict:
-    return {
-        "customer_id": "c-1",
-        "email": "ann@example.com",
-        "phone": "+33612345678",
-        "push": [{"platform": "fcm", "token": "t"}],
-        "timezone": "Europe/Paris",
-        "consent": {"email": True, "sms": True, "push": True},
-        "attributes": {"tier": "gold"},
-        "suppressed": {},
-        "contact_log": [],
-        **overrides,
-    }
+def customer(**overrides) -> CustomerState:
+    return customer_state(
+        {
+            "customer_id": "c-1",
+            "email": "ann@example.com",
+            "phone": "+33612345678",
+            "push": [{"platform": "fcm", "token": "t"}],
+            "timezone": "Europe/Paris",
+            "consent": {"email": True, "sms": True, "push": True},
+            "attributes": {"tier": "gold"},
+            "suppressed": {},
+            "contact_log": [],
+            **overrides,
+        }
+    )
 
 
 def outcomes(decision: engine.Decision) -> list[tuple]:
-    return [(a["rule_id"], a.get("outcome"), a.get("reason")) for a in decision.trace["actions"]]
+    return [
+        (a["rule_id"], a.get("outcome"), a.get("reason"))
+        for a in decision.trace.to_doc()["actions"]
+    ]
 
 
 def test_then_branch_when_the_condition_holds_else_branch_otherwise():
@@ -67,16 +76,19 @@ def test_then_branch_when_the_condition_holds_else_branch_otherwise():
         ("email", "c-email", "queued")
     ]
     assert [(m.channel, m.content_id) for m in small.messages] == [("push", "c-push")]
-    assert big.trace["rules"][0]["branch"] == "then" and small.trace["rules"][0]["branch"] == "else"
+    assert (
+        big.trace.to_doc()["rules"][0]["branch"] == "then"
+        and small.trace.to_doc()["rules"][0]["branch"] == "else"
+    )
 
 
 def test_only_rules_for_the_event_name_are_considered():
     rs = ruleset(rule("cart"), rule("other", on="order.shipped"))
     decision = engine.decide(rs, event(), customer(), NOW)
-    assert [r["rule_id"] for r in decision.trace["rules"]] == ["cart"]
+    assert [r["rule_id"] for r in decision.trace.to_doc()["rules"]] == ["cart"]
     assert (
         engine.decide(rs, Event("unknown.event", "c-1", "e", "t", {}), customer(), NOW).messages
-        == []
+        == ()
     )
 
 
@@ -115,8 +127,8 @@ def test_a_suppressed_candidate_lets_the_next_one_through():
 def test_inactive_rules_are_skipped_with_a_reason():
     rs = ruleset(rule("future", active={"from": "2027-01-01T00:00:00Z"}))
     decision = engine.decide(rs, event(), customer(), NOW)
-    assert decision.messages == []
-    assert decision.trace["rules"][0]["skipped"] == "outside its active window"
+    assert decision.messages == ()
+    assert decision.trace.to_doc()["rules"][0]["skipped"] == "outside its active window"
 
 
 def test_an_expression_error_is_traced_and_runs_neither_branch():
@@ -128,9 +140,9 @@ def test_an_expression_error_is_traced_and_runs_neither_branch():
         )
     )
     decision = engine.decide(rs, event(cart_total="lots"), customer(), NOW)
-    assert decision.messages == []
-    assert decision.trace["rules"][0]["matched"] is None
-    assert "error" in decision.trace["rules"][0]
+    assert decision.messages == ()
+    assert decision.trace.to_doc()["rules"][0]["matched"] is None
+    assert "error" in decision.trace.to_doc()["rules"][0]
 
 
 def test_unknown_customer_and_missing_address_are_suppressed_with_reasons():
@@ -201,8 +213,8 @@ def test_holdout_and_variants_are_deterministic_per_customer():
         ev = Event("cart.abandoned", f"c-{i}", f"e-{i}", "t", {"customer_id": f"c-{i}"})
         first = engine.decide(rs, ev, customer(customer_id=f"c-{i}"), NOW)
         again = engine.decide(rs, ev, customer(customer_id=f"c-{i}"), NOW)
-        assert first.trace["actions"] == again.trace["actions"]
-        if first.trace["actions"][0]["outcome"] == "holdout":
+        assert first.trace.to_doc()["actions"] == again.trace.to_doc()["actions"]
+        if first.trace.to_doc()["actions"][0]["outcome"] == "holdout":
             held += 1
         else:
             picks[first.messages[0].content_id] = picks.get(first.messages[0].content_id, 0) + 1
@@ -220,7 +232,7 @@ def test_marketing_messages_extend_the_contact_log_and_caps_apply():
     capped = engine.decide(rs, event(), customer(contact_log=log), NOW)
     assert outcomes(capped)[0][1] == "capped"
     fresh = engine.decide(rs, event(), customer(contact_log=log[:2]), NOW)
-    assert fresh.contact_log_changed and fresh.contact_log[-1][0] == "email"
+    assert fresh.contact_log is not None and fresh.contact_log[-1].channel == "email"
 
 
 def test_transactional_messages_skip_caps_and_quiet_hours():
@@ -232,7 +244,7 @@ def test_transactional_messages_skip_caps_and_quiet_hours():
         ruleset(sms), event(), customer(contact_log=[["sms", "2026-11-24T23:00:00.000Z"]]), night
     )
     assert outcomes(decision) == [("ship", "queued", None)]
-    assert not decision.contact_log_changed
+    assert decision.contact_log is None
 
 
 def test_marketing_sms_at_night_is_deferred_to_the_morning_in_the_customers_zone():
@@ -247,7 +259,7 @@ def test_marketing_sms_at_night_is_deferred_to_the_morning_in_the_customers_zone
 @pytest.mark.parametrize("when", ["event.cart_total >= 100", None])
 def test_the_trace_names_every_rule_and_the_ruleset_revision(when):
     decision = engine.decide(ruleset(rule("r", when=when)), event(cart_total=120), customer(), NOW)
-    assert decision.trace["ruleset_revision"] == "7"
-    assert decision.trace["rules"] == [
+    assert decision.trace.to_doc()["ruleset_revision"] == "7"
+    assert decision.trace.to_doc()["rules"] == [
         {"rule_id": "r", "version": 1, "priority": 10, "matched": True, "branch": "then"}
     ]

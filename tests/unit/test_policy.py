@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from herald import policy
+from herald.domain import policy
+from herald.domain.clock import iso
+from herald.domain.customer import Contact, CustomerState
 from herald.errors import ValidationError
-from herald.model import iso
+from tests.builders import customer_state
 
 NY, PARIS = ZoneInfo("America/New_York"), ZoneInfo("Europe/Paris")
 
 
-def customer(**overrides) -> dict:
+def customer(**overrides) -> CustomerState:
     doc = {
         "customer_id": "c-1",
         "email": "c1@example.com",
@@ -23,7 +25,7 @@ def customer(**overrides) -> dict:
         "push": [{"platform": "fcm", "token": "t"}],
         "consent": {"email": True, "sms": True, "push": True},
     }
-    return {**doc, **overrides}
+    return customer_state({**doc, **overrides})
 
 
 def test_no_profile_or_no_address_comes_before_anything_else():
@@ -40,7 +42,7 @@ def test_no_profile_or_no_address_comes_before_anything_else():
 def check(channel="sms", category="marketing", cust=None, log=(), now=None, pol=policy.DEFAULT):
     return policy.check(
         pol, channel=channel, category=category, customer=cust or customer(),
-        contact_log=list(log), now=now or datetime(2026, 6, 1, 12, tzinfo=UTC),
+        contact_log=[Contact(*c) for c in log], now=now or datetime(2026, 6, 1, 12, tzinfo=UTC),
     )  # fmt: skip
 
 

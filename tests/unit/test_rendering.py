@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from herald import rendering
-from herald.model import parse_content
+from herald.domain.content import parse_content
 
 
 def _content(**channels):

@@ -1,29 +1,32 @@
 """The decision engine: which rules match an event, which actions run, which messages go out.
 
-Pure and in-process: it takes the published ruleset, the event, the customer's stored document
-and the contact policy, and returns a :class:`Decision` (the messages to write, the side effects
-to run, and the decision trace). Reading and writing AWS is the caller's job.
+Pure and in-process: it takes the published ruleset, the event, the customer's stored state and
+the contact policy, and returns a :class:`Decision` — the messages to write (each with the
+policy's verdict), the effects to run, the offers, and the decision trace. Reading and writing
+AWS is the caller's job (:mod:`herald.service.decide`).
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from herald import expressions, policy
-from herald.model import (
-    AlertAction,
-    Event,
-    RouteAction,
-    Rule,
-    SendAction,
-    UpdateProfileAction,
-    iso,
-    message_id_for,
-    profile,
-)
+from herald import expressions
+from herald.domain import policy
+from herald.domain.action import ActionKind, Effect, OfferAction, SendAction
+from herald.domain.channel import Category
+from herald.domain.clock import iso
+from herald.domain.content import ContentRef
+from herald.domain.customer import Contact, CustomerState
+from herald.domain.event import Event
+from herald.domain.message import OUTGOING, message_id_for
+from herald.domain.rule import Rule
+from herald.domain.trace import ActionTrace, Outcome, RuleTrace, Trace
+
+# Effects that leave the decision's own write (a queue, a topic): run after it, at least once.
+EXTERNAL_EFFECTS = frozenset({ActionKind.ROUTE, ActionKind.ALERT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +66,12 @@ class Ruleset:
     def __len__(self) -> int:
         return len(self.rules)
 
+    def content_version(self, ref: ContentRef) -> int | None:
+        """The pinned version, or the published one now (None: nothing published)."""
+        return ref.version or self.content_versions.get(ref.id)
 
-@dataclass(slots=True)
+
+@dataclass(frozen=True, slots=True)
 class PlannedMessage:
     """A message action that survived matching, with the contact policy's verdict."""
 
@@ -72,7 +79,7 @@ class PlannedMessage:
     rule_id: str
     rule_version: int
     priority: int
-    category: str
+    category: Category
     channel: str
     content_id: str
     content_version: int
@@ -81,15 +88,15 @@ class PlannedMessage:
     verdict: policy.Verdict
 
 
-@dataclass(slots=True)
-class Effect:
+@dataclass(frozen=True, slots=True)
+class PlannedEffect:
     """A route, alert or profile update to run alongside the messages."""
 
     rule_id: str
-    action: RouteAction | AlertAction | UpdateProfileAction
+    action: Effect
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Offer:
     rule_id: str
     rule_version: int
@@ -99,19 +106,18 @@ class Offer:
     value: Any
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     event: Event
-    messages: list[PlannedMessage] = field(default_factory=list)  # every policy verdict
-    effects: list[Effect] = field(default_factory=list)
-    offers: list[Offer] = field(default_factory=list)
-    contact_log: list = field(default_factory=list)
-    contact_log_changed: bool = False
-    trace: dict = field(default_factory=dict)
+    trace: Trace
+    messages: tuple[PlannedMessage, ...] = ()  # every policy verdict, queued or not
+    effects: tuple[PlannedEffect, ...] = ()
+    offers: tuple[Offer, ...] = ()
+    contact_log: tuple[Contact, ...] | None = None  # the new contact log, when it changed
 
     @property
     def outgoing(self) -> list[PlannedMessage]:
-        return [m for m in self.messages if m.verdict.status in ("queued", "deferred")]
+        return [m for m in self.messages if m.verdict.status in OUTGOING]
 
 
 def _bucket(*parts: str) -> float:
@@ -119,7 +125,7 @@ def _bucket(*parts: str) -> float:
     return zlib.crc32("\x1f".join(parts).encode()) / 0x1_0000_0000
 
 
-def _pick_content(action: SendAction, customer_id: str, rule_id: str):
+def _pick_content(action: SendAction, customer_id: str, rule_id: str) -> ContentRef:
     if not action.variants:
         return action.content
     total = sum(v.weight for v in action.variants)
@@ -131,78 +137,63 @@ def _pick_content(action: SendAction, customer_id: str, rule_id: str):
     return action.variants[-1].content
 
 
-def profile_context(customer_doc: dict | None, customer_id: str) -> dict:
-    if not customer_doc:
-        return {"customer_id": customer_id, "attributes": {}, "consent": {}}
-    return profile(customer_doc)
+def _unknown_profile(customer_id: str) -> dict:
+    return {"customer_id": customer_id, "attributes": {}, "consent": {}}
+
+
+def _evaluate(condition: expressions.Condition, context: dict) -> tuple[bool | None, str | None]:
+    """(matched, None), or (None, why) when the condition could not be evaluated."""
+    try:
+        return condition.compiled.evaluate(context) is True, None
+    except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
+        return None, expressions.describe_error(exc)
 
 
 def decide(
     ruleset: Ruleset,
     event: Event,
-    customer_doc: dict | None,
+    customer: CustomerState | None,
     now: datetime,
     contact_policy: policy.ContactPolicy = policy.DEFAULT,
 ) -> Decision:
     """Evaluate the event's rules in priority order and arbitrate the resulting messages."""
-    decision = Decision(event)
-    candidates = ruleset.by_event.get(event.name, ())
     now_iso = iso(now)
-    profile = profile_context(customer_doc, event.customer_id)
+    profile = customer.context if customer is not None else _unknown_profile(event.customer_id)
     context = expressions.project(
         {"event": event.detail, "customer": profile, "now": now_iso},
         ruleset.paths_by_event.get(event.name, {}),
     )
-    trace_rules = []
-    planned: list[tuple[SendAction, CompiledRule, str, int]] = []
-    effects, offers = decision.effects, decision.offers
-    for compiled in candidates:
+    rule_traces: list[RuleTrace] = []
+    sends: list[tuple[SendAction, Rule, str, int]] = []
+    effects: list[PlannedEffect] = []
+    offers: list[Offer] = []
+    for compiled in ruleset.by_event.get(event.name, ()):
         rule = compiled.rule
         if (rule.active_from or rule.active_until) and not rule.is_active(now):
-            trace_rules.append(
-                {
-                    "rule_id": rule.id,
-                    "version": rule.version,
-                    "priority": rule.priority,
-                    "matched": None,
-                    "skipped": "outside its active window",
-                }
+            rule_traces.append(
+                RuleTrace(
+                    rule.id, rule.version, rule.priority, None, skipped="outside its active window"
+                )
             )
             continue
-        condition = compiled.condition
-        if condition is None:
-            matched = True
-        else:
-            try:
-                matched = condition.compiled.evaluate(context) is True
-            except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
-                trace_rules.append(
-                    {
-                        "rule_id": rule.id,
-                        "version": rule.version,
-                        "priority": rule.priority,
-                        "matched": None,
-                        "error": expressions.describe_error(exc),
-                    }
+        matched: bool | None = True
+        if compiled.condition is not None:
+            matched, error = _evaluate(compiled.condition, context)
+            if matched is None:
+                rule_traces.append(
+                    RuleTrace(rule.id, rule.version, rule.priority, None, error=error)
                 )
                 continue
         actions = rule.then if matched else rule.else_
         branch = "then" if matched else "else"
-        trace_rules.append(
-            {
-                "rule_id": rule.id,
-                "version": rule.version,
-                "priority": rule.priority,
-                "matched": matched,
-                "branch": branch if actions else None,
-            }
+        rule_traces.append(
+            RuleTrace(rule.id, rule.version, rule.priority, matched, branch if actions else None)
         )
         for index, action in enumerate(actions):
-            kind = action.kind
-            if kind == "send":
-                planned.append((action, compiled, branch, index))
-            elif kind == "offer":
-                version = action.content.version or ruleset.content_versions.get(action.content.id)
+            if isinstance(action, SendAction):
+                sends.append((action, rule, branch, index))
+            elif isinstance(action, OfferAction):
+                version = ruleset.content_version(action.content)
                 if version:
                     offers.append(
                         Offer(
@@ -215,87 +206,96 @@ def decide(
                         )
                     )
             else:
-                effects.append(Effect(rule.id, action))
-    decision.trace = {
-        "event_id": event.event_id,
-        "event_name": event.name,
-        "customer_id": event.customer_id,
-        "decided_at": now_iso,
-        "ruleset_revision": ruleset.revision,
-        "rules": trace_rules,
-        "actions": _arbitrate(
-            decision, planned, ruleset, customer_doc, now, now_iso, contact_policy
-        ),
-    }
-    decision.trace["actions"].extend(
-        {"rule_id": e.rule_id, "kind": e.action.kind, "outcome": "run"} for e in decision.effects
+                effects.append(PlannedEffect(rule.id, action))
+    messages, action_traces, contact_log = _arbitrate(
+        event, sends, ruleset, customer, now, now_iso, contact_policy
     )
-    decision.trace["actions"].extend(
-        {
-            "rule_id": o.rule_id,
-            "kind": "offer",
-            "placement": o.placement,
-            "content": f"{o.content_id}@{o.content_version}",
-            "outcome": "offered",
-        }
-        for o in decision.offers
+    action_traces += [ActionTrace(e.rule_id, e.action.kind, Outcome.RUN) for e in effects]
+    action_traces += [
+        ActionTrace(
+            o.rule_id,
+            OfferAction.kind,
+            Outcome.OFFERED,
+            placement=o.placement,
+            content=f"{o.content_id}@{o.content_version}",
+        )
+        for o in offers
+    ]
+    trace = Trace(
+        event_id=event.event_id,
+        event_name=event.name,
+        customer_id=event.customer_id,
+        decided_at=now_iso,
+        ruleset_revision=ruleset.revision,
+        rules=tuple(rule_traces),
+        actions=tuple(action_traces),
+        effects_done=not any(e.action.kind in EXTERNAL_EFFECTS for e in effects),
     )
-    return decision
+    return Decision(event, trace, tuple(messages), tuple(effects), tuple(offers), contact_log)
 
 
 def _arbitrate(
-    decision, planned, ruleset, customer_doc, now, now_iso, contact_policy
-) -> list[dict]:
+    event: Event,
+    sends: list[tuple[SendAction, Rule, str, int]],
+    ruleset: Ruleset,
+    customer: CustomerState | None,
+    now: datetime,
+    now_iso: str,
+    contact_policy: policy.ContactPolicy,
+) -> tuple[list[PlannedMessage], list[ActionTrace], tuple[Contact, ...] | None]:
     """Contact policy first, then at most ``max_messages_per_event``, highest priority first."""
-    event = decision.event
-    if not planned:
-        return []
+    if not sends:
+        return [], [], None
     log = policy.recent_contacts(
-        (customer_doc or {}).get("contact_log") or [], now, contact_policy.longest_window
+        customer.contact_log if customer else (), now, contact_policy.longest_window
     )
-    decision.contact_log = log
+    log_changed = False
     budget = contact_policy.max_messages_per_event
-    trace = []
-    # `planned` is already in rule-priority order (rules were iterated highest first).
-    for action, compiled, branch, index in planned:
-        rule = compiled.rule
+    messages: list[PlannedMessage] = []
+    traces: list[ActionTrace] = []
+    # `sends` is already in rule-priority order (rules were iterated highest first).
+    for action, rule, branch, index in sends:
         ref = _pick_content(action, event.customer_id, rule.id)
-        entry: dict[str, Any] = {
-            "rule_id": rule.id,
-            "kind": "send",
-            "branch": branch,
-            "index": index,
-            "channel": action.channel,
-        }
-        trace.append(entry)
-        version = ref.version or ruleset.content_versions.get(ref.id)
-        entry["content"] = f"{ref.id}@{version}" if version else ref.id
+        version = ruleset.content_version(ref)
+        content = f"{ref.id}@{version}" if version else ref.id
+        verdict = None
         if action.holdout and _bucket(event.customer_id, rule.id, "holdout") < action.holdout:
-            entry.update(outcome="holdout", reason=f"in the {action.holdout:.0%} holdout group")
-            continue
-        if not version:
-            entry.update(outcome="failed", reason=f"content {ref.id} has no published version")
-            continue
-        if budget <= 0:
-            entry.update(
-                outcome="not_chosen", reason="max_messages_per_event reached by higher priority"
+            outcome, reason = Outcome.HOLDOUT, f"in the {action.holdout:.0%} holdout group"
+        elif not version:
+            outcome, reason = Outcome.FAILED, f"content {ref.id} has no published version"
+        elif budget <= 0:
+            outcome, reason = (
+                Outcome.NOT_CHOSEN,
+                "max_messages_per_event reached by higher priority",
             )
-            continue
-        verdict = policy.check(
-            contact_policy,
-            channel=action.channel,
-            category=rule.category,
-            customer=customer_doc,
-            contact_log=log,
-            now=now,
+        else:
+            verdict = policy.check(
+                contact_policy,
+                channel=action.channel,
+                category=rule.category,
+                customer=customer,
+                contact_log=log,
+                now=now,
+            )
+            outcome, reason = Outcome(verdict.status), verdict.reason
+        message_id = message_id_for(event.decision_id, rule.id, branch, index) if verdict else None
+        traces.append(
+            ActionTrace(
+                rule.id,
+                action.kind,
+                outcome,
+                branch=branch,
+                index=index,
+                channel=str(action.channel),
+                content=content,
+                reason=reason,
+                message_id=message_id,
+                send_at=iso(verdict.send_at) if verdict and verdict.send_at else None,
+            )
         )
-        message_id = message_id_for(event.event_id, rule.id, branch, index)
-        entry.update(outcome=verdict.status, message_id=message_id)
-        if verdict.reason:
-            entry["reason"] = verdict.reason
-        if verdict.send_at:
-            entry["send_at"] = iso(verdict.send_at)
-        decision.messages.append(
+        if verdict is None or message_id is None or version is None:
+            continue  # not a message: held out, nothing to send, or not chosen
+        messages.append(
             PlannedMessage(
                 message_id,
                 rule.id,
@@ -310,9 +310,9 @@ def _arbitrate(
                 verdict,
             )
         )
-        if verdict.status in ("queued", "deferred"):
+        if verdict.status in OUTGOING:
             budget -= 1
-            if rule.category == "marketing":
-                log.append([action.channel, now_iso])
-                decision.contact_log_changed = True
-    return trace
+            if rule.category == Category.MARKETING:
+                log.append(Contact(action.channel, now_iso))
+                log_changed = True
+    return messages, traces, tuple(log) if log_changed else None

@@ -68,3 +68,15 @@ class RetryableError(HeraldError):
 
     code = "retryable"
     status = 503
+
+
+class BadRequest(HeraldError):
+    """A request no route can read (a body that isn't UTF-8 text, a bad header)."""
+
+    code = "bad_request"
+    status = 400
+
+
+class UnsupportedMediaType(HeraldError):
+    code = "unsupported_media_type"
+    status = 415

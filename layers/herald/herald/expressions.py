@@ -62,18 +62,30 @@ class Condition:
     compiled: zen.PyExpression
     paths: frozenset
 
+    @property
+    def references(self) -> list:
+        """The paths the condition reads (positions are not tracked by this reader)."""
+        return [_Reference(p) for p in sorted(self.paths) if len(p) > 1]
+
     def evaluate(self, context: dict) -> object:
         return self.compiled.evaluate(context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    path: tuple
+    line: int | None = None
+    column: int | None = None
 
 
 _cache: dict[str, Condition] = {}
 
 
-def compile_condition(expression: str) -> Condition:
+def compile_condition(expression: str, field: str = "when") -> Condition:
     """Compile (and cache by source text) a validated expression."""
     cached = _cache.get(expression)
     if cached is None:
-        validate(expression)
+        validate(expression, field)
         cached = Condition(expression, zen.compile_expression(expression), read_paths(expression))
         _cache[expression] = cached
     return cached

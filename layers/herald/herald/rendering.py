@@ -9,12 +9,15 @@ never renders, and the admin function renders only on save and preview.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from herald.domain.channel import HTML_FIELDS
+from herald.domain.content import Content
+from herald.domain.customer import Customer
+from herald.domain.warning import FieldWarning
 from herald.errors import DeliveryError, ValidationError
-from herald.model import Content, profile
 
-HTML_FIELDS = frozenset({"html"})
 MAX_CACHED_TEMPLATES = 4096
 
 
@@ -89,23 +92,66 @@ def _check_filters(template: Any, source: str, html: bool, field: str) -> None:
             )
 
 
-def check_content(content: Content) -> None:
-    """Compile every template of every channel and locale; raise naming field and line."""
-    blocks = [(f"channels.{ch}", block) for ch, block in content.channels.items()]
-    for locale, overrides in content.locales.items():
-        blocks += [(f"locales.{locale}.{ch}", block) for ch, block in overrides.items()]
-    for path, block in blocks:
+def _templates(content: Content):
+    """Every (field path, source, html?) of every channel and locale."""
+    for path, block in content.blocks():
         for name, value in block.items():
             if name == "data":
                 for key, item in value.items():
-                    _compile(item, False, f"{path}.data.{key}")
+                    yield f"{path}.data.{key}", item, False
             else:
-                _compile(value, name in HTML_FIELDS, f"{path}.{name}")
+                yield f"{path}.{name}", value, name in HTML_FIELDS
 
 
-def template_context(customer_doc: dict, event: dict, message: dict) -> dict:
+def check_content(content: Content) -> None:
+    """Compile every template of every channel and locale; raise naming field and line."""
+    for field, source, html in _templates(content):
+        _compile(source, html, field)
+
+
+ROOTS = ("customer", "event", "message")
+
+
+@dataclass(frozen=True, slots=True)
+class VariableUse:
+    field: str
+    path: tuple[str, ...]
+    line: int | None = None
+    column: int | None = None
+
+
+def variables(content: Content) -> list[VariableUse]:
+    """The context variables each template reads (``customer.attributes.first_name``)."""
+    uses = []
+    for field, source, html in _templates(content):
+        if "{" not in source:
+            continue
+        analysis = _compile(source, html, field).analyze()
+        for found in analysis.globals.values():
+            for variable in found:
+                path = tuple(str(p) for p in variable.segments if isinstance(p, str | int))
+                line = source[: variable.span.index].count("\n") + 1
+                uses.append(VariableUse(field, path, line))
+    return uses
+
+
+def unknown_roots(content: Content) -> list[FieldWarning]:
+    """Variables whose root is not customer, event or message: they always render empty."""
+    return [
+        FieldWarning(
+            "unknown_variable",
+            f"{'.'.join(u.path)} is not in the template context (customer, event, message)",
+            u.field,
+            u.line,
+        )
+        for u in variables(content)
+        if u.path and u.path[0] not in ROOTS
+    ]
+
+
+def template_context(customer: Customer, event: dict, message: dict) -> dict:
     """What a template sees: ``customer`` (the profile, no policy state), ``event``, ``message``."""
-    return {"customer": profile(customer_doc), "event": event, "message": message}
+    return {"customer": customer.to_doc(), "event": event, "message": message}
 
 
 def _render(source: str, html: bool, field: str, context: dict) -> str:

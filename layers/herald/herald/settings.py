@@ -26,6 +26,7 @@ class Settings:
     settings_table: str = ""
     audit_table: str = ""
     suppression_table: str = ""
+    catalogue_table: str = ""
     event_bus_name: str = ""
     send_queue_url: str = ""
     send_queue_arn: str = ""

@@ -9,11 +9,12 @@ import base64
 import hashlib
 import hmac
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from herald.dal import customers
+from herald.domain.channel import MESSAGE_CHANNELS as CHANNELS
+from herald.domain.customer import CustomerState, CustomerUpdate
 from herald.errors import Forbidden, ValidationError
-from herald.model import CHANNELS, profile
 from herald.settings import settings
 
 UNSUBSCRIBED = "unsubscribed"
@@ -101,17 +102,16 @@ def unsubscribe(token: str, channels: list[str] | None = None) -> Unsubscribed:
     if current is None:
         return Unsubscribed(customer_id, wanted)  # nothing left to message
     for channel in wanted:
-        address = current.get("email") if channel == "email" else current.get("phone")
-        if channel in ("email", "sms") and address:
+        address = current.profile.address(channel)
+        if address:
             customers.suppress(address, channel, UNSUBSCRIBED)
 
-    def opt_out(current: dict) -> dict:
-        doc = profile(current)
-        doc["consent"] = {**(doc.get("consent") or {}), **dict.fromkeys(wanted, False)}
-        return {
-            "doc": doc,
-            "suppressed": {**current["suppressed"], **dict.fromkeys(wanted, UNSUBSCRIBED)},
-        }
+    def opt_out(current: CustomerState) -> CustomerUpdate:
+        consent = {**current.profile.consent, **dict.fromkeys(wanted, False)}
+        return CustomerUpdate(
+            profile=replace(current.profile, consent=consent),
+            suppressed={**current.suppressed, **dict.fromkeys(wanted, UNSUBSCRIBED)},
+        )
 
     customers.change(customer_id, opt_out)
     return Unsubscribed(customer_id, wanted)

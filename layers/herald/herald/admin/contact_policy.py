@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from herald import policy
 from herald.admin.users import User
 from herald.dal import contact_policy as store
+from herald.domain import policy
 from herald.errors import ValidationError
 
 # Fields GET returns beside the policy; a client may PUT the document back unchanged.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from herald.admin.users import User
 from herald.dal import audit, records
+from herald.domain.audit import ENTITIES
+from herald.domain.document import check_id
+from herald.domain.message import Message
 from herald.errors import ValidationError
-from herald.model import check_id
 
 MAX_TIMELINE = 200
 
@@ -24,8 +28,8 @@ def audit_log(
     limit = _limit(limit, audit.MAX_LIMIT)
     if entity is None and entity_id is None:
         return [e.to_dict() for e in audit.recent(limit)]
-    if entity not in audit.ENTITIES:
-        raise ValidationError(f"entity must be one of {', '.join(audit.ENTITIES)}", field="entity")
+    if entity not in ENTITIES:
+        raise ValidationError(f"entity must be one of {', '.join(ENTITIES)}", field="entity")
     if entity_id is None:
         raise ValidationError("id is required with entity", field="id")
     if entity != "policy":
@@ -40,4 +44,9 @@ def timeline(user: User, customer_id: str, limit: int = 50) -> list[dict]:
     user.require_editor()
     if not 1 <= len(customer_id) <= 128:
         raise ValidationError("customer id must be 1-128 characters", field="id")
-    return records.timeline(customer_id, _limit(limit, MAX_TIMELINE))
+    return [
+        {"kind": "message", **asdict(entry)}
+        if isinstance(entry, Message)
+        else {"kind": "trace", **entry.to_doc()}
+        for entry in records.timeline(customer_id, _limit(limit, MAX_TIMELINE))
+    ]

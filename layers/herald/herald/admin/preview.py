@@ -7,14 +7,20 @@ from typing import Any
 from herald import rendering
 from herald.admin.users import User
 from herald.dal import customers
-from herald.dal.versions import check_version, contents
+from herald.dal.versions import contents
+from herald.domain.content import Content, parse_content
+from herald.domain.customer import CustomerState, fresh, parse_customer
+from herald.domain.document import check_id, check_json_fields
+from herald.domain.version import check_version
+from herald.domain.warning import FieldWarning
 from herald.errors import NotFound, ValidationError
-from herald.model import check_id, parse_content, parse_customer
 
 PREVIEW_CUSTOMER = "preview"
 
 
-def customer_doc(value: Any, customer_id: str | None = None, field: str = "customer") -> dict:
+def customer_state(
+    value: Any, customer_id: str | None = None, field: str = "customer"
+) -> CustomerState:
     """A profile given inline (validated), or a stored customer's by id (a string)."""
     if isinstance(value, str):
         stored = customers.get(value) if 1 <= len(value) <= 128 else None
@@ -26,10 +32,42 @@ def customer_doc(value: Any, customer_id: str | None = None, field: str = "custo
     if not isinstance(value, dict):
         raise ValidationError(f"{field} must be a profile object or a customer id", field=field)
     try:
+        check_json_fields(value)
         profile = parse_customer(value, value.get("customer_id") or customer_id or PREVIEW_CUSTOMER)
     except ValidationError as exc:
         raise ValidationError(exc.message, field=f"{field}.{exc.field}") from exc
-    return customers.unsaved(profile)
+    return fresh(profile)
+
+
+def _missing(path: tuple[str, ...], context: dict) -> bool:
+    node: Any = context
+    for key in path:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return True
+    return False
+
+
+def context_warnings(content: Content, context: dict) -> list[FieldWarning]:
+    """Template variables that this preview's customer and event don't have: they render empty."""
+    warnings = list(rendering.unknown_roots(content))
+    seen: set[tuple[str, tuple]] = set()
+    for use in rendering.variables(content):
+        if use.path[0] not in context or (use.field, use.path) in seen:
+            continue
+        seen.add((use.field, use.path))
+        if _missing(use.path, context):
+            warnings.append(
+                FieldWarning(
+                    "unknown_variable",
+                    f"{'.'.join(use.path)} is not in this preview's {use.path[0]}: it renders empty",
+                    use.field,
+                    use.line,
+                    use.column,
+                )
+            )
+    return warnings
 
 
 def preview(user: User, content_id: str, body: dict) -> dict:
@@ -42,14 +80,21 @@ def preview(user: User, content_id: str, body: dict) -> dict:
     event = body.get("event") or {}
     if not isinstance(event, dict):
         raise ValidationError("event must be an object of event fields", field="event")
-    customer = customer_doc(body.get("customer"))
+    check_json_fields({"event": event})
+    customer = customer_state(body.get("customer"))
     context = rendering.template_context(
-        customer, event, {"id": "preview", "rule_id": None, "unsubscribe_url": "#unsubscribe"}
+        customer.profile,
+        event,
+        {"id": "preview", "rule_id": None, "unsubscribe_url": "#unsubscribe"},
     )
     content = parse_content(stored.doc, version)
-    return {
+    answer: dict[str, Any] = {
         "id": content_id,
         "version": version,
-        "locale": customer.get("locale"),
-        "rendered": rendering.render_all(content, context, customer.get("locale")),
+        "locale": customer.profile.locale,
+        "rendered": rendering.render_all(content, context, customer.profile.locale),
     }
+    warnings = context_warnings(content, context)
+    if warnings:
+        answer["warnings"] = [w.to_dict() for w in warnings]
+    return answer

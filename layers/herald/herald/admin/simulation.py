@@ -10,12 +10,17 @@ import uuid
 from typing import Any
 
 from herald import engine
-from herald.admin.preview import customer_doc
+from herald.admin.preview import customer_state
 from herald.admin.users import User
-from herald.dal import contact_policy, customers, ruleset
-from herald.dal.versions import check_version, contents, rules, ruleset_revision
+from herald.dal import contact_policy, customers
+from herald.dal.versions import contents, rules, ruleset_revision
+from herald.domain.clock import iso, parse_time, utcnow
+from herald.domain.document import check_id, check_json_fields
+from herald.domain.event import from_envelope
+from herald.domain.rule import Rule, parse_rule
+from herald.domain.version import check_version
 from herald.errors import BadEvent, NotFound, ValidationError
-from herald.model import Rule, check_id, iso, parse_eventbridge, parse_rule, parse_time, utcnow
+from herald.service import ruleset
 
 SOURCE = "herald.simulate"
 
@@ -24,6 +29,7 @@ def envelope(event: Any) -> dict:
     """``{type, customer_id, data}`` (the ingest shape) or an EventBridge envelope."""
     if not isinstance(event, dict):
         raise ValidationError("event must be an object", field="event")
+    check_json_fields({"event": event})
     if "detail-type" in event:
         found = dict(event)
     else:
@@ -73,29 +79,29 @@ def simulate(user: User, body: dict) -> dict:
     """Decide ``body.event`` as the decide function would, and return what would happen."""
     user.require_editor()
     try:
-        event = parse_eventbridge(envelope(body.get("event")))
+        event = from_envelope(envelope(body.get("event")))
     except BadEvent as exc:
         raise ValidationError(exc.message, field=f"event.{exc.field}") from exc
     rule_versions = _overrides(body.get("rules"), "rules")
     content_versions = _overrides(body.get("contents"), "contents")
     now = parse_time(body["now"], "now") if body.get("now") is not None else utcnow()
     if body.get("customer") is not None:
-        customer = customer_doc(body["customer"], event.customer_id)
+        customer = customer_state(body["customer"], event.customer_id)
     else:
         customer = customers.get(event.customer_id)
     decision = engine.decide(
         _ruleset(rule_versions, content_versions), event, customer, now, contact_policy.current()
     )
     return {
-        "trace": decision.trace,
+        "trace": decision.trace.to_doc(),
         "messages": [
             {
                 "message_id": m.message_id,
                 "rule_id": m.rule_id,
                 "rule_version": m.rule_version,
-                "channel": m.channel,
+                "channel": str(m.channel),
                 "content": f"{m.content_id}@{m.content_version}",
-                "status": m.verdict.status,
+                "status": str(m.verdict.status),
                 "reason": m.verdict.reason,
                 "send_at": iso(m.verdict.send_at) if m.verdict.send_at else None,
             }

@@ -1,38 +1,76 @@
-"""Save-time and publish-time checks of rules and contents: nothing invalid is stored or live.
+"""Save-time and publish-time checks of rules and contents: nothing invalid is stored or live,
+and what is valid but probably a mistake is said.
 
-Every error names the field a marketer must fix: ``when`` (with the column of a ZEN syntax
-error), ``channels.email.html`` (with the line of a Liquid error), ``then[0].send.content``
-(an unknown content, version or channel).
+Every error names the field a marketer must fix: ``when`` (with the line and column of a ZEN
+mistake), ``channels.email.html`` (with the line of a Liquid error), ``then[0].send.content``
+(an unknown content, version or channel). Warnings (saved, but said) come from the event
+catalogue: an event name never seen, a field no event or profile ever carried, a template
+variable that isn't in the context.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from herald import expressions, rendering
+from herald.dal import catalogue
 from herald.dal.versions import contents
+from herald.domain.catalogue import Catalogue, Reference, check_event_name, check_references
+from herald.domain.content import Content, ContentRef, parse_content
+from herald.domain.rule import Rule, parse_rule
+from herald.domain.warning import FieldWarning
 from herald.errors import Conflict, NotFound, ValidationError
-from herald.model import Content, ContentRef, Rule, parse_content, parse_rule
+
+T = TypeVar("T")
 
 
-def content(doc: dict) -> Content:
-    """Shape and Liquid syntax of a content document."""
+@dataclass(frozen=True, slots=True)
+class Checked(Generic[T]):
+    """A valid document, and the warnings a save answers with."""
+
+    value: T
+    warnings: tuple[FieldWarning, ...] = ()
+
+
+def content(doc: dict) -> Checked[Content]:
+    """Shape, Liquid syntax and limits of a content document; warnings for unknown variables."""
     parsed = parse_content(doc)
     rendering.check_content(parsed)
-    return parsed
+    return Checked(parsed, tuple(template_warnings(parsed, catalogue.read())))
 
 
-def rule(doc: dict) -> Rule:
-    """Shape, ZEN syntax and content references (against the stored contents)."""
+def template_warnings(parsed: Content, known: Catalogue) -> list[FieldWarning]:
+    """Variables outside ``customer``/``event``/``message``, and fields nothing ever carried."""
+    found = list(rendering.unknown_roots(parsed))
+    by_field: dict[str, list[Reference]] = {}
+    for use in rendering.variables(parsed):
+        by_field.setdefault(use.field, []).append(Reference(use.path, use.line, use.column))
+    for field, references in by_field.items():
+        found += check_references(references, known, field)
+    return found
+
+
+def rule(doc: dict) -> Checked[Rule]:
+    """Shape, condition (meaning and cost) and content references (against the stored
+    contents); warnings for an event name or fields never seen."""
     parsed = parse_rule(doc)
+    known = catalogue.read()
+    warnings = check_event_name(parsed.on, known)
     if parsed.when is not None:
-        expressions.validate(parsed.when, "when")
+        condition = expressions.compile_condition(parsed.when, "when")
+        references = [Reference(r.path, r.line, r.column) for r in condition.references]
+        warnings += check_references(references, known, "when", parsed.on)
     channels: dict[tuple[str, int | None], frozenset[str]] = {}
-    for field, ref, channel in parsed.content_refs():
-        key = (ref.id, ref.version)
+    for use in parsed.content_uses():
+        key = (use.ref.id, use.ref.version)
         if key not in channels:
-            channels[key] = _channels_for_save(ref, field)
-        if channel and channel not in channels[key]:
-            raise ValidationError(f"{field}: content {ref} has no {channel} channel", field=field)
-    return parsed
+            channels[key] = _channels_for_save(use.ref, use.field)
+        if use.channel and use.channel not in channels[key]:
+            raise ValidationError(
+                f"{use.field}: content {use.ref} has no {use.channel} channel", field=use.field
+            )
+    return Checked(parsed, tuple(warnings))
 
 
 def _channels_for_save(ref: ContentRef, field: str) -> frozenset[str]:
@@ -49,25 +87,27 @@ def _channels_for_save(ref: ContentRef, field: str) -> frozenset[str]:
 
 def rule_publishable(parsed: Rule) -> None:
     """A rule goes live only if each content it uses is live (or pinned) with its channel."""
-    for field, ref, channel in parsed.content_refs():
+    for use in parsed.content_uses():
+        ref, field = use.ref, use.field
         try:
             head = contents.head(ref.id)
         except NotFound as exc:
             raise Conflict(f"{field}: content {ref.id!r} does not exist", field=field) from exc
         version = ref.version
         if version is None:
-            if head.state != "published" or not head.published_version:
+            if head.live_version is None:
                 raise Conflict(
                     f"{field}: content {ref.id} has no published version: publish it first "
                     f"(or pin a version, {ref.id}@N)",
                     field=field,
                 )
-            version = head.published_version
+            version = head.live_version
         elif version > head.latest_version:
             raise Conflict(f"{field}: content {ref.id} has no version {version}", field=field)
-        if channel and channel not in (contents.version(ref.id, version).doc.get("channels") or {}):
+        offered = contents.version(ref.id, version).doc.get("channels") or {}
+        if use.channel and use.channel not in offered:
             raise Conflict(
-                f"{field}: content {ref.id}@{version} has no {channel} channel", field=field
+                f"{field}: content {ref.id}@{version} has no {use.channel} channel", field=field
             )
 
 
@@ -79,10 +119,15 @@ def content_publishable(content_id: str, target: dict, live_rules: list) -> None
             parsed = parse_rule(stored.doc, stored.version)
         except ValidationError:
             continue  # an invalid stored rule is skipped by decide as well
-        for field, ref, channel in parsed.content_refs():
-            if ref.id == content_id and ref.version is None and channel and channel not in offered:
+        for use in parsed.content_uses():
+            if (
+                use.ref.id == content_id
+                and use.ref.version is None
+                and use.channel
+                and use.channel not in offered
+            ):
                 raise Conflict(
-                    f"live rule {parsed.id} sends {content_id} by {channel} ({field}), "
+                    f"live rule {parsed.id} sends {content_id} by {use.channel} ({use.field}), "
                     f"which this version lacks",
                     field="version",
                 )

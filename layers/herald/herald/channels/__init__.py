@@ -1,13 +1,16 @@
 """Delivery channels: email (SES v2), SMS (SNS), mobile push (SNS platform endpoints).
 
-Each ``send`` returns the provider's message id, raises :class:`~herald.errors.RetryableError`
-for throttling and 5xx (after botocore's own retries) and :class:`~herald.errors.DeliveryError`
-when the provider refuses the message for good.
+Each channel first *prepares* a message — builds the exact request, so anything wrong with the
+rendered content fails there, before the message is marked ``sending`` — and then sends it:
+:meth:`Prepared.send` returns the provider's message id, raises
+:class:`~herald.errors.RetryableError` for throttling and 5xx (after botocore's own retries) and
+:class:`~herald.errors.DeliveryError` when the provider refuses the message for good.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -30,6 +33,12 @@ RETRYABLE_CODES = frozenset(
         "SendingPausedException",
     }
 )
+
+
+class Prepared(Protocol):
+    def send(self) -> str:
+        """Hand the prepared request to the provider; its message id."""
+        ...
 
 
 _ADDRESS = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+|\+?\d[\d ()-]{6,}\d")

@@ -3,14 +3,17 @@ RFC 8058 one-click unsubscribe headers and our message id travel with it."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from herald import runtime
+from herald.aws.clients import client
 from herald.channels import classify
+from herald.errors import DeliveryError
 from herald.settings import settings
 
 # SMTP line endings; long header values (an unsubscribe URL) fold instead of being RFC 2047
@@ -44,30 +47,42 @@ def build_mime(
 
 
 def _strip_html(html: str) -> str:
-    import re  # noqa: PLC0415 — only html-only content needs it
-
     return re.sub(r"\s+\n", "\n", re.sub(r"<[^>]+>", "", html)).strip()
 
 
-def send(to: str, rendered: dict, message_id: str, unsubscribe_url: str | None) -> str:
+@dataclass(frozen=True, slots=True)
+class PreparedEmail:
+    request: dict
+
+    def send(self) -> str:
+        try:
+            return client("sesv2").send_email(**self.request)["MessageId"]
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, "SES SendEmail") from exc
+
+
+def prepare(to: str, rendered: dict, message_id: str, unsubscribe_url: str | None) -> PreparedEmail:
+    """The SES request, built completely: a header the MIME library refuses (a CR/LF that got
+    through) or text that can't be encoded is a :class:`DeliveryError` here, before sending."""
     config = settings()
-    mime = build_mime(
-        sender=config.sender_email,
-        sender_name=rendered.get("from_name"),
-        to=to,
-        rendered=rendered,
-        message_id=message_id,
-        unsubscribe_url=unsubscribe_url,
-    )
-    kwargs = {
+    try:
+        mime = build_mime(
+            sender=config.sender_email,
+            sender_name=rendered.get("from_name"),
+            to=to,
+            rendered=rendered,
+            message_id=message_id,
+            unsubscribe_url=unsubscribe_url,
+        )
+        raw = mime.as_bytes()
+    except (ValueError, UnicodeError) as exc:  # email.errors are ValueErrors
+        raise DeliveryError(f"the rendered email can't be built: {exc}"[:300]) from exc
+    request = {
         "FromEmailAddress": config.sender_email,
         "Destination": {"ToAddresses": [to]},
-        "Content": {"Raw": {"Data": mime.as_bytes()}},
+        "Content": {"Raw": {"Data": raw}},
         "EmailTags": [{"Name": "herald_message_id", "Value": message_id}],
     }
     if config.ses_configuration_set:
-        kwargs["ConfigurationSetName"] = config.ses_configuration_set
-    try:
-        return runtime.client("sesv2").send_email(**kwargs)["MessageId"]
-    except (ClientError, BotoCoreError) as exc:
-        raise classify(exc, "SES SendEmail") from exc
+        request["ConfigurationSetName"] = config.ses_configuration_set
+    return PreparedEmail(request)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from herald import runtime
+from herald.aws.clients import client, error_code
 from herald.channels import classify
+from herald.domain.channel import PushPlatform
+from herald.domain.customer import PushDevice
 from herald.errors import DeliveryError
 from herald.settings import settings
 
@@ -35,23 +38,23 @@ def payload(rendered: dict, message_id: str) -> str:
 _EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists with the same [Tt]oken")
 
 
-def endpoint_for(device: dict) -> str:
+def endpoint_for(device: PushDevice) -> str:
     """The device's SNS endpoint (CreatePlatformEndpoint is idempotent for a token)."""
-    if device.get("endpoint_arn"):
-        return device["endpoint_arn"]
+    if device.endpoint_arn:
+        return device.endpoint_arn
     config = settings()
-    app = config.apns_app_arn if device["platform"] == "apns" else config.fcm_app_arn
+    app = config.apns_app_arn if device.platform == PushPlatform.APNS else config.fcm_app_arn
     if not app:
-        raise DeliveryError(f"no SNS platform application configured for {device['platform']}")
+        raise DeliveryError(f"no SNS platform application configured for {device.platform}")
     try:
-        return runtime.client("sns").create_platform_endpoint(
-            PlatformApplicationArn=app, Token=device["token"]
+        return client("sns").create_platform_endpoint(
+            PlatformApplicationArn=app, Token=device.token
         )["EndpointArn"]
     except ClientError as exc:
         # The endpoint exists with other attributes (e.g. SNS disabled it): AWS names it only in
         # the message, and its documented recovery is to use that ARN.
         found = _EXISTING_ENDPOINT.search(exc.response.get("Error", {}).get("Message", ""))
-        if exc.response.get("Error", {}).get("Code") == "InvalidParameter" and found:
+        if error_code(exc) == "InvalidParameter" and found:
             return found.group(1)
         raise classify(exc, "SNS CreatePlatformEndpoint") from exc
     except BotoCoreError as exc:
@@ -68,14 +71,27 @@ class EndpointDisabled(DeliveryError):
         self.endpoint_arn = endpoint_arn
 
 
-def send(endpoint_arn: str, rendered: dict, message_id: str) -> str:
+@dataclass(frozen=True, slots=True)
+class PreparedPush:
+    message: str  # the SNS MessageStructure=json document
+
+    def send_to(self, endpoint_arn: str) -> str:
+        try:
+            return client("sns").publish(
+                TargetArn=endpoint_arn, Message=self.message, MessageStructure="json"
+            )["MessageId"]
+        except ClientError as exc:
+            if error_code(exc) == "EndpointDisabled":
+                raise EndpointDisabled(endpoint_arn) from exc
+            raise classify(exc, "SNS Publish (push)") from exc
+        except BotoCoreError as exc:
+            raise classify(exc, "SNS Publish (push)") from exc
+
+
+def prepare(rendered: dict, message_id: str) -> PreparedPush:
     try:
-        return runtime.client("sns").publish(
-            TargetArn=endpoint_arn, Message=payload(rendered, message_id), MessageStructure="json"
-        )["MessageId"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "EndpointDisabled":
-            raise EndpointDisabled(endpoint_arn) from exc
-        raise classify(exc, "SNS Publish (push)") from exc
-    except BotoCoreError as exc:
-        raise classify(exc, "SNS Publish (push)") from exc
+        message = payload(rendered, message_id)
+        message.encode("utf-8")
+    except UnicodeError as exc:
+        raise DeliveryError("the rendered push contains invalid Unicode") from exc
+    return PreparedPush(message)

@@ -8,34 +8,18 @@ trail grows by human actions (a few hundred a day at most), and admins read it r
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
 
 from herald.dal.tables import AuditItem, bind
-from herald.model import iso, utcnow
+from herald.domain.audit import AuditEntry
 
-ENTITIES = ("rule", "content", "policy")
 MAX_LIMIT = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    entity: str
-    id: str
-    action: str
-    user: str
-    at: str
-    from_version: int | None = None
-    to_version: int | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def entity_key(entity: str, entity_id: str) -> str:
     return f"{entity}#{entity_id}"
 
 
-def item(entry: Entry) -> AuditItem:
+def item(entry: AuditEntry) -> AuditItem:
     """The item for ``entry`` (for callers that write it inside their own transaction)."""
     bind()
     # The suffix keeps two changes within one millisecond apart, in the same sort order.
@@ -46,33 +30,18 @@ def item(entry: Entry) -> AuditItem:
     )
 
 
-def record(
-    entity: str,
-    entity_id: str,
-    action: str,
-    user: str,
-    *,
-    from_version: int | None = None,
-    to_version: int | None = None,
-) -> Entry:
-    """Append one change to the trail and return it."""
-    entry = Entry(entity, entity_id, action, user, iso(utcnow()), from_version, to_version)
-    item(entry).save()
-    return entry
-
-
-def for_entity(entity: str, entity_id: str, limit: int = 100) -> list[Entry]:
+def for_entity(entity: str, entity_id: str, limit: int = 100) -> list[AuditEntry]:
     """One entity's changes, newest first."""
     bind()
     items = AuditItem.query(
         entity_key(entity, entity_id), scan_index_forward=False, limit=min(limit, MAX_LIMIT)
     )
-    return [Entry(**i.doc) for i in items]
+    return [AuditEntry(**i.doc) for i in items]
 
 
-def recent(limit: int = 100) -> list[Entry]:
+def recent(limit: int = 100) -> list[AuditEntry]:
     """The newest changes across every entity."""
     bind()
-    entries = [Entry(**i.doc) for i in AuditItem.scan()]
+    entries = [AuditEntry(**i.doc) for i in AuditItem.scan()]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[: min(limit, MAX_LIMIT)]

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from herald import policy
 from herald.dal import audit
-from herald.dal.tables import SettingItem, bind, connection
+from herald.dal.tables import SettingItem, bind, cancellation_codes, connection
 from herald.dal.versions import RULESET
+from herald.domain import policy
+from herald.domain.audit import AuditEntry
+from herald.domain.clock import iso, utcnow
 from herald.errors import Conflict, ValidationError
-from herald.model import iso, utcnow
 from herald.observability import logger
 from herald.runtime import register_cache
 from herald.settings import settings
@@ -95,7 +96,7 @@ def put(
         )
     now = iso(utcnow())
     item.doc, item.updated_at, item.updated_by = doc, now, user
-    entry = audit.Entry("policy", POLICY, "update", user, now, before.version, before.version + 1)
+    entry = AuditEntry("policy", POLICY, "update", user, now, before.version, before.version + 1)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(item)  # conditional on the lock value read above (VersionAttribute)
@@ -106,8 +107,7 @@ def put(
             )
             tx.save(audit.item(entry))
     except TransactWriteError as exc:
-        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r]
-        if "ConditionalCheckFailed" in reasons:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise Conflict(
                 "the policy changed meanwhile: reload and reapply your change",
                 field="expected_version",

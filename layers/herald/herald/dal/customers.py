@@ -1,7 +1,9 @@
 """Customer profiles, with the contact log and suppression flags the contact policy reads.
 
 Every write bumps ``rev`` under a condition on the value read, so a profile upsert, a decision
-(contact log, ``update_profile``) and a suppression can never overwrite each other.
+(contact log, ``update_profile``) and a suppression can never overwrite each other. Callers get
+and give :class:`~herald.domain.customer.CustomerState` / ``CustomerUpdate``; the item shape
+stays here.
 """
 
 from __future__ import annotations
@@ -10,81 +12,110 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from herald.dal.tables import CustomerItem, SuppressionItem, bind
+from herald.dal.tables import CustomerItem, SuppressionItem, bind, conditional_failure
+from herald.domain.clock import iso, utcnow
+from herald.domain.customer import (
+    Contact,
+    Customer,
+    CustomerState,
+    CustomerUpdate,
+    PushDevice,
+    stored_customer,
+)
 from herald.errors import Conflict
-from herald.model import Customer, iso, utcnow
 
 MAX_TRIES = 5  # optimistic-lock retries before a 409
 
 
-def _doc(item: CustomerItem) -> dict:
-    """The customer document the engine and policy read: profile + policy state."""
-    doc = dict(item.doc or {"customer_id": item.customer_id, "attributes": {}, "consent": {}})
-    doc["suppressed"] = item.suppressed or {}
-    doc["contact_log"] = item.contact_log or []
-    doc["rev"] = int(item.rev or 0)
-    doc["stats"] = item.stats or {}
-    return doc
+def _state(item: CustomerItem) -> CustomerState:
+    profile = stored_customer(item.doc or {}, item.customer_id)
+    return CustomerState(
+        profile=profile,
+        contact_log=tuple(Contact(ch, at) for ch, at in item.contact_log or ()),
+        suppressed=dict(item.suppressed or {}),
+        revision=int(item.rev or 0),
+    )
 
 
-def unsaved(customer: Customer) -> dict:
-    """The document ``get`` would return for this profile with no history (previews)."""
-    return {**customer.to_doc(), "suppressed": {}, "contact_log": [], "rev": 0, "stats": {}}
+def item_actions(update: CustomerUpdate) -> list:
+    """The item update actions of ``update`` (for this module and the decision's transaction)."""
+    changes: dict = {}
+    if update.profile is not None:
+        changes["doc"] = update.profile.to_doc()
+        changes["email"] = update.profile.address("email")
+        changes["phone"] = update.profile.phone
+    if update.suppressed is not None:
+        changes["suppressed"] = dict(update.suppressed)
+    if update.contact_log is not None:
+        changes["contact_log"] = [[c.channel, c.at] for c in update.contact_log]
+    return [
+        getattr(CustomerItem, k).set(v) if v is not None else getattr(CustomerItem, k).remove()
+        for k, v in changes.items()
+    ]
 
 
-def get(customer_id: str) -> dict | None:
-    """The stored customer document, or None for an unknown customer (one GetItem)."""
+def get(customer_id: str) -> CustomerState | None:
+    """The stored customer, or None for an unknown one (one GetItem)."""
     bind()
     try:
-        return _doc(CustomerItem.get(customer_id))
+        return _state(CustomerItem.get(customer_id))
     except DoesNotExist:
         return None
 
 
-def upsert(customer: Customer) -> dict:
-    """Create or replace the profile; keeps contact log, stats and suppression flags."""
+def upsert(customer: Customer) -> CustomerState:
+    """Create or replace the profile; keeps the contact log, the suppression flags and what the
+    send function learned about push devices (endpoints, disabled tokens)."""
     bind()
-    now = iso(utcnow())
     for _ in range(MAX_TRIES):
         current = get(customer.customer_id)
-        suppressed = dict((current or {}).get("suppressed") or {})
+        suppressed = dict(current.suppressed) if current else {}
         suppressed.update(_suppressions_for(customer))
-        profile = customer.to_doc()
-        if current:  # keep device endpoints learned by the send function
-            learned = {d.get("token"): d for d in current.get("push") or []}
-            profile["push"] = [{**learned.get(d["token"], {}), **d} for d in profile["push"]]
+        profile = customer
+        if current:
+            learned = {d.token: d for d in current.profile.push}
+            profile = _with_learned_devices(customer, learned)
         item = CustomerItem(
             customer.customer_id,
-            email=customer.email.lower() if customer.email else None,
-            phone=customer.phone,
-            doc=profile,
+            email=profile.address("email"),
+            phone=profile.phone,
+            doc=profile.to_doc(),
             suppressed=suppressed,
-            contact_log=(current or {}).get("contact_log") or [],
-            stats=(current or {}).get("stats") or {},
-            rev=((current or {}).get("rev") or 0) + 1,
-            updated_at=now,
+            contact_log=[[c.channel, c.at] for c in current.contact_log] if current else [],
+            rev=(current.revision if current else 0) + 1,
+            updated_at=iso(utcnow()),
         )
         condition = (
             CustomerItem.customer_id.does_not_exist()
             if current is None
-            else CustomerItem.rev == current["rev"]
+            else CustomerItem.rev == current.revision
         )
         try:
             item.save(condition=condition)
-            return _doc(item)
+            return _state(item)
         except PutError as exc:
-            if not _conditional(exc):
+            if not conditional_failure(exc):
                 raise
     raise Conflict(f"customer {customer.customer_id} is being updated concurrently: retry")
+
+
+def _with_learned_devices(customer: Customer, learned: dict[str, PushDevice]) -> Customer:
+    from dataclasses import replace  # noqa: PLC0415 — profile writes only
+
+    devices = tuple(
+        replace(d, endpoint_arn=known.endpoint_arn, disabled=known.disabled)
+        if (known := learned.get(d.token))
+        else d
+        for d in customer.push
+    )
+    return replace(customer, push=devices)
 
 
 def _suppressions_for(customer: Customer) -> dict:
     """A new or changed address that is already on the suppression list stays suppressed."""
     found = {}
-    for channel, address in (
-        ("email", customer.email and customer.email.lower()),
-        ("sms", customer.phone),
-    ):
+    for channel in ("email", "sms"):
+        address = customer.address(channel)
         if not address:
             continue
         try:
@@ -94,59 +125,55 @@ def _suppressions_for(customer: Customer) -> dict:
     return found
 
 
-def update_state(customer_id: str, rev: int, **changes) -> None:
-    """Conditional update of policy state (suppressed, contact_log, doc, stats) at ``rev``."""
+def update(customer_id: str, revision: int, change: CustomerUpdate) -> None:
+    """Conditional update of a stored customer at ``revision`` (409 if it moved meanwhile)."""
     bind()
-    actions = [getattr(CustomerItem, k).set(v) for k, v in changes.items()]
-    actions += [CustomerItem.rev.set(rev + 1), CustomerItem.updated_at.set(iso(utcnow()))]
-    condition = CustomerItem.rev == rev if rev else CustomerItem.rev.does_not_exist()
+    actions = item_actions(change) + [
+        CustomerItem.rev.set(revision + 1),
+        CustomerItem.updated_at.set(iso(utcnow())),
+    ]
+    condition = CustomerItem.rev == revision if revision else CustomerItem.rev.does_not_exist()
     try:
         CustomerItem(customer_id).update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if _conditional(exc):
+        if conditional_failure(exc):
             raise Conflict(f"customer {customer_id} changed meanwhile", field="rev") from exc
         raise
+
+
+def change(
+    customer_id: str, change_for: Callable[[CustomerState], CustomerUpdate]
+) -> CustomerState | None:
+    """Read-modify-write under the revision lock: ``change_for(current)`` says what to change;
+    re-read and re-applied if the customer changed meanwhile. Returns the state it changed,
+    or None for an unknown customer."""
+    for _ in range(MAX_TRIES):
+        current = get(customer_id)
+        if current is None:
+            return None
+        try:
+            update(customer_id, current.revision, change_for(current))
+            return current
+        except Conflict:
+            continue
+    raise Conflict(f"customer {customer_id} is being updated concurrently: retry", field="rev")
 
 
 def suppress(address: str, channel: str, reason: str) -> list[str]:
     """Put an address on the suppression list and flag every customer using it."""
     bind()
     address = address.lower() if channel == "email" else address
-    now = iso(utcnow())
-    SuppressionItem(address, channel=channel, reason=reason, at=now).save()
-    index = (
-        CustomerItem.by_email
-        if channel == "email"
-        else CustomerItem.by_phone
-        if channel == "sms"
-        else None
-    )
+    SuppressionItem(address, channel=channel, reason=reason, at=iso(utcnow())).save()
+    index = {"email": CustomerItem.by_email, "sms": CustomerItem.by_phone}.get(channel)
     flagged = []
     if index is not None:
         for key in index.query(address):
-            _flag(key.customer_id, channel, reason)
+            change(
+                key.customer_id,
+                lambda current: CustomerUpdate(suppressed={**current.suppressed, channel: reason}),
+            )
             flagged.append(key.customer_id)
     return flagged
-
-
-def _flag(customer_id: str, channel: str, reason: str) -> None:
-    change(customer_id, lambda current: {"suppressed": {**current["suppressed"], channel: reason}})
-
-
-def change(customer_id: str, changes_for: Callable[[dict], dict]) -> dict | None:
-    """Read-modify-write under the ``rev`` lock: ``changes_for(current document)`` returns the
-    fields to set (``doc``, ``suppressed``, …); re-read and re-applied if the customer changed
-    meanwhile. Returns the document it changed, or None for an unknown customer."""
-    for _ in range(MAX_TRIES):
-        current = get(customer_id)
-        if current is None:
-            return None
-        try:
-            update_state(customer_id, current["rev"], **changes_for(current))
-            return current
-        except Conflict:
-            continue
-    raise Conflict(f"customer {customer_id} is being updated concurrently: retry", field="rev")
 
 
 def suppression_reason(address: str) -> str | None:
@@ -155,8 +182,3 @@ def suppression_reason(address: str) -> str | None:
         return SuppressionItem.get(address).reason
     except DoesNotExist:
         return None
-
-
-def _conditional(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"

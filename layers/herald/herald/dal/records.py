@@ -1,21 +1,34 @@
 """Messages and decision traces (one table), written with the decision in one transaction.
 
 A message item's key is its deterministic ``message_id``; its put is conditional on the key
-not existing, which is what makes a replayed event unable to send twice.
+not existing, which is what makes a replayed event unable to send twice. A trace's key is its
+decision id (customer and event id).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from herald.dal.tables import CustomerItem, RecordItem, bind, connection
+from herald.dal.customers import item_actions
+from herald.dal.tables import (
+    CustomerItem,
+    RecordItem,
+    bind,
+    cancellation_codes,
+    conditional_failure,
+    connection,
+)
+from herald.domain.clock import iso, utcnow
+from herald.domain.customer import CustomerUpdate
+from herald.domain.event import decision_id
+from herald.domain.message import Message, MessageStatus
+from herald.domain.trace import Trace
 from herald.errors import Conflict
-from herald.model import Message, iso, utcnow
 from herald.settings import settings
 
 
@@ -23,13 +36,14 @@ def _expires() -> timedelta:
     return timedelta(days=settings().trace_ttl_days)
 
 
-def _trace_item(trace: dict) -> RecordItem:
+def _trace_item(trace: Trace) -> RecordItem:
+    key = decision_id(trace.customer_id, trace.event_id)
     return RecordItem(
-        f"trace#{trace['event_id']}",
+        f"trace#{key}",
         kind="trace",
-        customer_id=trace["customer_id"],
-        at=f"{trace['decided_at']}#trace#{trace['event_id']}",
-        doc=trace,
+        customer_id=trace.customer_id,
+        at=f"{trace.decided_at}#trace#{key}",
+        doc=trace.to_doc(),
         expires_at=_expires(),
     )
 
@@ -47,16 +61,20 @@ def _message_item(message: Message) -> RecordItem:
     )
 
 
+def _message(doc: dict, status: str) -> Message:
+    return Message(**{**doc, "status": MessageStatus(status)})
+
+
 class Replay(Exception):
     """The decision's messages already exist: the event was processed before."""
 
 
 def write_decision(
-    trace: dict,
+    trace: Trace,
     messages: list[Message],
     customer_id: str,
-    customer_rev: int | None,
-    customer_changes: dict,
+    customer_revision: int | None,
+    customer_update: CustomerUpdate,
 ) -> None:
     """Trace + messages + customer state in one call (a transaction when there's more than one).
 
@@ -65,7 +83,7 @@ def write_decision(
     """
     bind()
     trace_item = _trace_item(trace)
-    if not messages and not customer_changes:
+    if not messages and not customer_update:
         trace_item.save()
         return
     try:
@@ -73,28 +91,26 @@ def write_decision(
             tx.save(trace_item)
             for message in messages:
                 tx.save(_message_item(message), condition=RecordItem.pk.does_not_exist())
-            if customer_changes:
-                actions = [getattr(CustomerItem, k).set(v) for k, v in customer_changes.items()]
-                actions += [
-                    CustomerItem.rev.set((customer_rev or 0) + 1),
-                    CustomerItem.updated_at.set(trace["decided_at"]),
+            if customer_update:
+                actions = item_actions(customer_update) + [
+                    CustomerItem.rev.set((customer_revision or 0) + 1),
+                    CustomerItem.updated_at.set(trace.decided_at),
                 ]
                 condition = (
-                    CustomerItem.rev == customer_rev
-                    if customer_rev
+                    CustomerItem.rev == customer_revision
+                    if customer_revision
                     else CustomerItem.rev.does_not_exist()
                 )
                 tx.update(CustomerItem(customer_id), actions=actions, condition=condition)
     except TransactWriteError as exc:
-        reasons = [
-            getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])
+        failed = [
+            i for i, code in enumerate(cancellation_codes(exc)) if code == "ConditionalCheckFailed"
         ]
-        failed = [i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
         if not failed:
             raise
         message_slots = range(1, 1 + len(messages))
         if any(i in message_slots for i in failed):
-            raise Replay(trace["event_id"]) from exc
+            raise Replay(trace.event_id) from exc
         raise Conflict(f"customer {customer_id} changed meanwhile", field="rev") from exc
 
 
@@ -104,17 +120,16 @@ def get_message(message_id: str) -> Message | None:
         item = RecordItem.get(f"msg#{message_id}", consistent_read=True)
     except DoesNotExist:
         return None
-    return Message(**{**item.doc, "status": item.status})
+    return _message(item.doc, item.status)
 
 
 def transition(
-    message: Message, to: str, *, allowed_from: tuple[str, ...], **fields: Any
+    message: Message, to: MessageStatus, *, allowed_from: frozenset | tuple, **fields: Any
 ) -> Message:
     """Move a message to status ``to`` iff its stored status is in ``allowed_from``."""
     bind()
     now = iso(utcnow())
-    updated = Message(**{**asdict(message), **fields, "status": to, "updated_at": now})
-    condition = RecordItem.status.is_in(*allowed_from)
+    updated = replace(message, **fields, status=to, updated_at=now)
     try:
         RecordItem(f"msg#{message.message_id}").update(
             actions=[
@@ -122,39 +137,36 @@ def transition(
                 RecordItem.doc.set(asdict(updated)),
                 RecordItem.updated_at.set(now),
             ],
-            condition=condition,
+            condition=RecordItem.status.is_in(*allowed_from),
         )
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if conditional_failure(exc):
             raise Conflict(
-                f"message {message.message_id} is no longer in {'/'.join(allowed_from)}",
+                f"message {message.message_id} is no longer in {'/'.join(sorted(allowed_from))}",
                 field="status",
             ) from exc
         raise
     return updated
 
 
-def get_trace(event_id: str) -> dict | None:
+def get_trace(customer_id: str, event_id: str) -> Trace | None:
     bind()
     try:
-        return RecordItem.get(f"trace#{event_id}").doc
+        return Trace.from_doc(RecordItem.get(f"trace#{decision_id(customer_id, event_id)}").doc)
     except DoesNotExist:
         return None
 
 
-def timeline(customer_id: str, limit: int = 50) -> list[dict]:
+def put_trace(trace: Trace) -> None:
+    bind()
+    _trace_item(trace).save()
+
+
+def timeline(customer_id: str, limit: int = 50) -> list[Trace | Message]:
     """The customer's most recent traces and messages, newest first."""
     bind()
     items = RecordItem.by_customer.query(customer_id, scan_index_forward=False, limit=limit)
-    out = []
-    for item in items:
-        doc = dict(item.doc)
-        if item.kind == "message":
-            doc["status"] = item.status
-        out.append({"kind": item.kind, **doc})
-    return out
-
-
-def put_trace(trace: dict) -> None:
-    bind()
-    _trace_item(trace).save()
+    return [
+        _message(item.doc, item.status) if item.kind == "message" else Trace.from_doc(item.doc)
+        for item in items
+    ]

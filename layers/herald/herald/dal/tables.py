@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -92,11 +93,10 @@ class CustomerItem(_Base):
     customer_id = UnicodeAttribute(hash_key=True)
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
-    doc = JSONAttribute(null=True)  # the profile (herald.model.Customer.to_doc)
+    doc = JSONAttribute(null=True)  # the profile (herald.domain.customer.Customer.to_doc)
     suppressed = JSONAttribute(null=True)  # {channel: reason}
     contact_log = JSONAttribute(null=True)  # [[channel, iso time], ...] of marketing messages
     rev = NumberAttribute(null=True)  # bumped by every write: optimistic lock
-    stats = JSONAttribute(null=True)  # {last_seen, events: {name: count}}
     updated_at = UnicodeAttribute(null=True)
     by_email = EmailIndex()
     by_phone = PhoneIndex()
@@ -159,6 +159,20 @@ class SuppressionItem(_Base):
     at = UnicodeAttribute()
 
 
+class CatalogueItem(_Base):
+    """The event catalogue: ``kind`` "event" (one item per event name) or "profile"."""
+
+    class Meta(_Base.Meta):
+        pass
+
+    kind = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+    seen = NumberAttribute(null=True)  # how many were seen (ADDed by each container's summary)
+    fields = UnicodeSetAttribute(null=True)  # dotted field paths (ADDed, capped in size)
+    first_seen = UnicodeAttribute(null=True)
+    last_seen = UnicodeAttribute(null=True)
+
+
 _BINDINGS = {
     RuleItem: "rules_table",
     ContentItem: "contents_table",
@@ -167,6 +181,7 @@ _BINDINGS = {
     SettingItem: "settings_table",
     AuditItem: "audit_table",
     SuppressionItem: "suppression_table",
+    CatalogueItem: "catalogue_table",
 }
 _bound: list = [None]
 
@@ -194,3 +209,14 @@ def connection():
 
         _connection[0] = Connection(region=settings().region, max_retry_attempts=5)
     return _connection[0]
+
+
+def conditional_failure(exc: Exception) -> bool:
+    """Whether a pynamodb write failed on its condition (not on throttling or a 5xx)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def cancellation_codes(exc: Exception) -> list[str | None]:
+    """The per-item reasons a transaction was cancelled (``ConditionalCheckFailed``, …)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return [getattr(r, "code", None) if r else None for r in reasons]

@@ -8,37 +8,25 @@ entry in the same transaction: a change is never stored without its who/when/fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from herald.dal import audit
-from herald.dal.tables import HEAD, ContentItem, RuleItem, SettingItem, bind, connection
-from herald.errors import Conflict, NotFound, ValidationError
-from herald.model import iso, utcnow
+from herald.dal.tables import (
+    HEAD,
+    ContentItem,
+    RuleItem,
+    SettingItem,
+    bind,
+    cancellation_codes,
+    connection,
+)
+from herald.domain.audit import AuditEntry
+from herald.domain.clock import iso, utcnow
+from herald.domain.version import Head, State, Version, VersionedKind
+from herald.errors import Conflict, NotFound
 
 RULESET = "ruleset"
-
-
-@dataclass(frozen=True, slots=True)
-class Head:
-    id: str
-    latest_version: int
-    published_version: int | None
-    state: str
-    updated_at: str | None
-    updated_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    id: str
-    version: int
-    doc: dict
-    created_at: str
-    created_by: str
-    live: bool
 
 
 def _head(item) -> Head:
@@ -46,7 +34,7 @@ def _head(item) -> Head:
         item.id,
         int(item.latest_version or 0),
         int(item.published_version) if item.published_version else None,
-        item.state or "draft",
+        State(item.state or State.DRAFT),
         item.updated_at,
         item.updated_by,
     )
@@ -63,17 +51,12 @@ def _version(item) -> Version:
     )
 
 
-def _conflict_reason(exc: TransactWriteError) -> list[str | None]:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return [getattr(r, "code", None) if r else None for r in reasons]
-
-
 class VersionStore:
     """Rules or contents. ``kind`` is "rule" or "content" (used in messages and audit)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: VersionedKind):
         self.kind = kind
-        self.model = RuleItem if kind == "rule" else ContentItem
+        self.model = RuleItem if kind == VersionedKind.RULE else ContentItem
 
     # ------------------------------------------------------------------ reads
     def head(self, entity_id: str) -> Head:
@@ -113,13 +96,13 @@ class VersionStore:
     def _audit(
         self, entity_id: str, action: str, user: str, now: str, frm: int | None, to: int | None
     ):
-        return audit.item(audit.Entry(self.kind, entity_id, action, user, now, frm, to))
+        return audit.item(AuditEntry(self.kind, entity_id, action, user, now, frm, to))
 
     def create(self, entity_id: str, doc: dict, user: str) -> Version:
         bind()
         now = iso(utcnow())
         head = self.model(
-            entity_id, HEAD, latest_version=1, state="draft", updated_at=now, updated_by=user
+            entity_id, HEAD, latest_version=1, state=State.DRAFT, updated_at=now, updated_by=user
         )
         item = self.model(entity_id, 1, doc=doc, created_at=now, created_by=user)
         try:
@@ -128,7 +111,7 @@ class VersionStore:
                 tx.save(item, condition=self.model.id.does_not_exist())
                 tx.save(self._audit(entity_id, "create", user, now, None, 1))
         except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in _conflict_reason(exc):
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
                 raise Conflict(f"{self.kind} {entity_id} already exists", field="id") from exc
             raise
         return _version(item)
@@ -138,7 +121,7 @@ class VersionStore:
         bind()
         head = self._head_item(entity_id)
         latest = int(head.latest_version or 0)
-        if head.state == "archived":
+        if head.state == State.ARCHIVED:
             raise Conflict(f"{self.kind} {entity_id} is archived", field="id")
         if expected_version != latest:
             raise Conflict(
@@ -162,7 +145,7 @@ class VersionStore:
                 tx.save(item, condition=self.model.id.does_not_exist())
                 tx.save(self._audit(entity_id, "save", user, now, latest, latest + 1))
         except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in _conflict_reason(exc):
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
                 raise Conflict(
                     f"{self.kind} {entity_id} changed meanwhile: reload and reapply your change",
                     field="expected_version",
@@ -171,7 +154,7 @@ class VersionStore:
         return _version(item)
 
     def set_live(
-        self, entity_id: str, version: int | None, state: str, user: str, action: str = "publish"
+        self, entity_id: str, version: int | None, state: State, user: str, action: str = "publish"
     ) -> tuple[Head, Head]:
         """Make ``version`` live (publish/rollback) or none (pause/archive). Returns (before, after).
 
@@ -190,7 +173,7 @@ class VersionStore:
         ]
         if version is not None:
             actions.append(self.model.published_version.set(version))
-        old_live = before.published_version if before.state == "published" else None
+        old_live = before.live_version
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(
@@ -219,7 +202,7 @@ class VersionStore:
                     add_version_condition=False,  # a counter: concurrent bumps must all land
                 )
         except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in _conflict_reason(exc):
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
                 raise Conflict(
                     f"{self.kind} {entity_id} changed meanwhile: retry", field="id"
                 ) from exc
@@ -233,8 +216,8 @@ class VersionStore:
             raise NotFound(f"{self.kind} {entity_id} does not exist", field="id") from exc
 
 
-rules = VersionStore("rule")
-contents = VersionStore("content")
+rules = VersionStore(VersionedKind.RULE)
+contents = VersionStore(VersionedKind.CONTENT)
 
 
 def ruleset_revision() -> int:
@@ -244,9 +227,3 @@ def ruleset_revision() -> int:
         return int(SettingItem.get(RULESET).revision or 0)
     except DoesNotExist:
         return 0
-
-
-def check_version(value, field: str = "version") -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError(f"{field} must be a positive integer", field=field)
-    return value

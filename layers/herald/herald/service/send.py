@@ -3,7 +3,9 @@
 The message item is the lock: queued/deferred → sending (conditional) before the provider call,
 sending → sent after it. A redelivered record finds ``sent`` and does nothing; one that finds
 ``sending`` (a crash between the provider call and the write) goes to the DLQ for a human
-instead of risking a second send.
+instead of risking a second send. Everything that can fail because of the content itself
+(rendering, building the email, a CR/LF in a header) happens *before* ``sending``, so such a
+failure is reported as what it is, never as "the provider may have accepted it".
 
 Infrastructure errors (DynamoDB throttling, 5xx that outlasted botocore's retries) surface as
 :class:`RetryableError`, so the record is retried through SQS and, after the last attempt,
@@ -16,34 +18,58 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
+from aws_lambda_powertools.metrics import MetricUnit
 
-from herald import policy, rendering, runtime
+from herald import rendering
+from herald.aws.clients import INFRASTRUCTURE_ERRORS, describe
 from herald.channels import email, push, sms
 from herald.dal import customers, records
 from herald.dal.contact_policy import cache as policy_cache
-from herald.dal.content_cache import cache as content_cache
+from herald.domain import policy
+from herald.domain.channel import Category, Channel
+from herald.domain.customer import CustomerState, CustomerUpdate
+from herald.domain.message import FINAL, SENDABLE, Message, MessageStatus
 from herald.errors import BadEvent, Conflict, DeliveryError, RetryableError
-from herald.model import Message, profile
-from herald.observability import logger
+from herald.observability import logger, metrics
+from herald.service import dead_letters
+from herald.service.content_cache import cache as content_cache
 from herald.settings import settings
 
-SENDABLE = ("queued", "deferred")
-FINAL = ("sent", "failed", "suppressed", "capped")
-INFRA_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
 WRITE_TRIES = 4  # in-handler retries of the writes that must not be lost after a provider call
+SENDING_ONLY = frozenset({MessageStatus.SENDING})
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SendResult:
     message_id: str
     status: str
     reason: str | None = None
+
+
+def on_record(record) -> None:
+    """The send function's per-record call (a powertools ``SQSRecord``): deliver it, or park it
+    on the send DLQ with the reason when no retry can help; raise to have SQS retry it."""
+    # Hand-made events (sam local invoke -e) may lack the attribute SQS always sets.
+    attempt = int(record.attributes.get("ApproximateReceiveCount") or 1)
+    last = attempt >= settings().send_max_attempts
+    try:
+        result = handle(parse_body(record.body), last_attempt=last)
+    except Exception as exc:  # one mapping decides: retry (raise) or park with the reason
+        retry = dead_letters.disposition(exc) == dead_letters.Disposition.RETRY
+        if retry and not last:
+            raise  # a batch item failure: SQS redelivers it after the visibility timeout
+        why = dead_letters.reason(exc)
+        if retry:
+            why = f"gave up after {attempt} attempts: {why}"
+        _persist(lambda: dead_letters.park(settings().send_dlq_url, record.body, why))
+        logger.warning("record parked", reason=why, sqs_message_id=record.message_id)
+        return
+    logger.info("send", message_id=result.message_id, status=result.status, reason=result.reason)
+    metrics.add_metric(name=f"Messages{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
 
 
 def parse_body(body: str) -> str:
@@ -62,15 +88,8 @@ def handle(message_id: str, *, last_attempt: bool = False) -> SendResult:
     :class:`BadEvent` when no retry can (the caller parks the record with the reason)."""
     try:
         return _handle(message_id, last_attempt)
-    except INFRA_ERRORS as exc:
-        raise RetryableError(f"AWS error: {_describe(exc)}") from exc
-
-
-def _describe(exc: Exception) -> str:
-    cause = getattr(exc, "cause", None) or exc
-    if isinstance(cause, ClientError):
-        return cause.response.get("Error", {}).get("Code") or type(cause).__name__
-    return getattr(exc, "cause_response_code", None) or type(cause).__name__
+    except INFRASTRUCTURE_ERRORS as exc:
+        raise RetryableError(f"AWS error: {describe(exc)}") from exc
 
 
 def _persist(write: Callable[[], T]) -> T:
@@ -78,7 +97,7 @@ def _persist(write: Callable[[], T]) -> T:
     for attempt in range(WRITE_TRIES):
         try:
             return write()
-        except INFRA_ERRORS:
+        except INFRASTRUCTURE_ERRORS:
             if attempt == WRITE_TRIES - 1:
                 raise
             time.sleep(0.05 * 2**attempt)
@@ -91,7 +110,7 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
         raise BadEvent(f"message {message_id} does not exist")
     if message.status in FINAL:
         return SendResult(message_id, message.status, "already final: duplicate delivery ignored")
-    if message.status == "sending":
+    if message.status == MessageStatus.SENDING:
         raise BadEvent(
             f"message {message_id} was being sent when a previous attempt stopped: "
             "the provider may have accepted it, so it is not sent again automatically"
@@ -99,32 +118,33 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
     customer = customers.get(message.customer_id)
     blocked = _blocked(message, customer)
     if blocked:
-        _finish(message, "suppressed", reason=blocked)
-        return SendResult(message_id, "suppressed", blocked)
+        return _finish(message, MessageStatus.SUPPRESSED, reason=blocked)
+    assert customer is not None  # _blocked() refuses unknown customers
+    unsubscribe_url = _unsubscribe_url(message)
     try:
         content = content_cache.get(message.content_id, message.content_version)
         context = rendering.template_context(
-            customer,
+            customer.profile,
             message.event,
             {
                 "id": message.message_id,
                 "channel": message.channel,
                 "rule_id": message.rule_id,
-                "unsubscribe_url": _unsubscribe_url(message),
+                "unsubscribe_url": unsubscribe_url,
             },
         )
-        rendered = rendering.render(content, message.channel, context, customer.get("locale"))
-    except DeliveryError as exc:
-        _finish(message, "failed", reason=exc.message)
-        return SendResult(message_id, "failed", exc.message)
+        rendered = rendering.render(content, message.channel, context, customer.profile.locale)
+        prepared = _prepare(message, customer, rendered, unsubscribe_url)
+    except DeliveryError as exc:  # the content itself is at fault: no retry can help
+        return _finish(message, MessageStatus.FAILED, reason=exc.message)
     try:
         sending = records.transition(
-            message, "sending", allowed_from=SENDABLE, attempts=message.attempts + 1
+            message, MessageStatus.SENDING, allowed_from=SENDABLE, attempts=message.attempts + 1
         )
     except Conflict:
         return SendResult(message_id, "skipped", "another delivery is handling it")
     try:
-        provider_id = _deliver(sending, customer, rendered, context["message"]["unsubscribe_url"])
+        provider_id = _deliver(sending, customer, prepared)
     except RetryableError as exc:
         # Not accepted by the provider: back to queued, so a retry (or a redrive from the DLQ
         # after the last attempt) can send it.
@@ -132,60 +152,64 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
         if last_attempt:
             reason = f"parked on the send DLQ after {sending.attempts} attempts: {exc.message}"
         _persist(
-            lambda: records.transition(sending, "queued", allowed_from=("sending",), reason=reason)
+            lambda: records.transition(
+                sending, MessageStatus.QUEUED, allowed_from=SENDING_ONLY, reason=reason
+            )
         )
         raise
     except push.EndpointDisabled as exc:
-        _finish(sending, "suppressed", reason=exc.message, frm=("sending",))
-        return SendResult(message_id, "suppressed", exc.message)
+        return _finish(sending, MessageStatus.SUPPRESSED, reason=exc.message, frm=SENDING_ONLY)
     except DeliveryError as exc:
-        _finish(sending, "failed", reason=exc.message, frm=("sending",))
-        return SendResult(message_id, "failed", exc.message)
-    except UnicodeError:  # raised while building the request, before any provider call
-        reason = "the rendered message contains invalid UTF-8"
-        _finish(sending, "failed", reason=reason, frm=("sending",))
-        return SendResult(message_id, "failed", reason)
-    _finish(sending, "sent", frm=("sending",), provider_id=provider_id, reason=None)
-    return SendResult(message_id, "sent")
+        return _finish(sending, MessageStatus.FAILED, reason=exc.message, frm=SENDING_ONLY)
+    return _finish(
+        sending, MessageStatus.SENT, frm=SENDING_ONLY, provider_id=provider_id, reason=None
+    )
 
 
-def _blocked(message: Message, customer: dict | None) -> str | None:
+def _blocked(message: Message, customer: CustomerState | None) -> str | None:
     """Re-check at send time, under the policy decide applied: an opt-out, a bounce or a
     consent change may have arrived since the decision."""
     reason = policy.unreachable(policy_cache.get(), customer, message.channel)
-    if reason or message.channel == "push":
+    if reason or message.channel == Channel.PUSH:
         return reason
-    address = customer["email"].lower() if message.channel == "email" else customer["phone"]
-    listed = customers.suppression_reason(address)  # an address suppressed under any profile
-    return f"suppressed: {listed}" if listed else None
+    assert customer is not None
+    listed = customers.suppression_reason(customer.profile.address(message.channel) or "")
+    return f"suppressed: {listed}" if listed else None  # an address suppressed under any profile
 
 
 def _unsubscribe_url(message: Message) -> str | None:
-    if message.category != "marketing":
+    if message.category != Category.MARKETING:
         return None
     from herald import unsubscribe  # noqa: PLC0415 — marketing only
 
     return unsubscribe.url_for(message.customer_id, message.channel)
 
 
-def _deliver(message: Message, customer: dict, rendered: dict, unsubscribe_url: str | None) -> str:
-    if message.channel == "email":
-        return email.send(customer["email"], rendered, message.message_id, unsubscribe_url)
-    if message.channel == "sms":
-        return sms.send(customer["phone"], rendered, message.category)
+def _prepare(message: Message, customer: CustomerState, rendered: dict, unsubscribe_url):
+    profile = customer.profile
+    if message.channel == Channel.EMAIL:
+        return email.prepare(profile.email or "", rendered, message.message_id, unsubscribe_url)
+    if message.channel == Channel.SMS:
+        return sms.prepare(profile.phone or "", rendered, message.category)
+    return push.prepare(rendered, message.message_id)
+
+
+def _deliver(message: Message, customer: CustomerState, prepared) -> str:
+    if not isinstance(prepared, push.PreparedPush):
+        return prepared.send()
     ids, errors, disabled = [], [], []
-    for device in customer.get("push") or []:
-        if device.get("disabled"):
+    for device in customer.profile.push:
+        if device.disabled:
             continue
         try:
-            ids.append(push.send(push.endpoint_for(device), rendered, message.message_id))
+            ids.append(prepared.send_to(push.endpoint_for(device)))
         except push.EndpointDisabled as exc:
-            disabled.append((device["token"], exc.endpoint_arn))
+            disabled.append((device.token, exc.endpoint_arn))
             errors.append(exc)
         except DeliveryError as exc:
             errors.append(exc)
     if disabled:
-        _disable_devices(message.customer_id, disabled)
+        _disable_devices(message.customer_id, dict(disabled))
     if not ids:
         if errors and all(isinstance(e, push.EndpointDisabled) for e in errors):
             raise errors[0]
@@ -193,21 +217,17 @@ def _deliver(message: Message, customer: dict, rendered: dict, unsubscribe_url: 
     return ",".join(ids)
 
 
-def _disable_devices(customer_id: str, disabled: list[tuple[str, str]]) -> None:
+def _disable_devices(customer_id: str, arns: dict[str, str]) -> None:
     """Mark dead push devices ``disabled`` on the profile and list their endpoints as suppressed."""
-    arns = dict(disabled)
     for arn in arns.values():
         _persist(lambda arn=arn: customers.suppress(arn, "push", "push endpoint disabled"))
 
-    def mark(current: dict) -> dict:
-        doc = profile(current)
-        doc["push"] = [
-            {**d, "disabled": True, "endpoint_arn": arns[d["token"]]}
-            if d.get("token") in arns
-            else d
-            for d in current.get("push") or []
-        ]
-        return {"doc": doc}
+    def mark(current: CustomerState) -> CustomerUpdate:
+        devices = tuple(
+            replace(d, disabled=True, endpoint_arn=arns[d.token]) if d.token in arns else d
+            for d in current.profile.push
+        )
+        return CustomerUpdate(profile=replace(current.profile, push=devices))
 
     try:
         _persist(lambda: customers.change(customer_id, mark))
@@ -215,28 +235,19 @@ def _disable_devices(customer_id: str, disabled: list[tuple[str, str]]) -> None:
         logger.warning("could not mark push devices disabled", customer_id=customer_id)
 
 
-def _finish(message: Message, status: str, *, frm: tuple[str, ...] = SENDABLE, **fields) -> None:
+def _finish(
+    message: Message, status: MessageStatus, *, frm: frozenset = SENDABLE, **fields
+) -> SendResult:
     try:
         _persist(lambda: records.transition(message, status, allowed_from=frm, **fields))
     except Conflict:
         logger.warning("message changed meanwhile", message_id=message.message_id, wanted=status)
+    reason = fields.get("reason")
     logger.info(
-        "message " + status,
+        f"message {status}",
         message_id=message.message_id,
         channel=message.channel,
         rule_id=message.rule_id,
-        reason=fields.get("reason"),
+        reason=reason,
     )
-
-
-def dead_letter(body: str, reason: str) -> None:
-    """Park a record on the send DLQ with its reason (for ``herald dlq redrive``)."""
-    _persist(
-        lambda: runtime.client("sqs").send_message(
-            QueueUrl=settings().send_dlq_url,
-            MessageBody=body,
-            MessageAttributes={
-                "herald_reason": {"DataType": "String", "StringValue": reason[:1000]}
-            },
-        )
-    )
+    return SendResult(message.message_id, status, reason)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
-from herald.admin import catalog, preview
+from herald.admin import bodies, preview, versioned
 from herald.admin.api import caller
-from herald.admin.routes import versioned
+from herald.admin.routes import ERRORS
+from herald.admin.routes import versioned as versioned_routes
 
-router = versioned.build(catalog.contents)
-
-PreviewBody = Annotated[
-    dict[str, Any], Body(description="{customer: profile or id, event: fields, version?}")
-]
+router = versioned_routes.build(versioned.contents, bodies.Content, bodies.ContentDraft)
 
 
-@router.post("/<entity_id>/preview", summary="render every channel for a customer and event")
-def render_preview(entity_id: str, body: PreviewBody) -> dict:
-    return preview.preview(caller(router), entity_id, body)
+@router.post(
+    "/<entity_id>/preview",
+    summary="render every channel for a customer and event (with warnings)",
+    responses=ERRORS,
+)
+def render_preview(entity_id: str, body: bodies.Preview) -> dict:
+    return preview.preview(caller(router), entity_id, body.model_dump(exclude_unset=True))

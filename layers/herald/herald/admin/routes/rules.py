@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from herald.admin import catalog
+from herald.admin import bodies, versioned
 from herald.admin.api import caller
-from herald.admin.routes import versioned
+from herald.admin.routes import ERRORS
+from herald.admin.routes import versioned as versioned_routes
 
-router = versioned.build(catalog.rules)
+router = versioned_routes.build(versioned.rules, bodies.Rule, bodies.RuleDraft)
 
 
-@router.post("/<entity_id>/pause", summary="stop matching the rule (approvers)")
+@router.post("/<entity_id>/pause", summary="stop matching the rule (approvers)", responses=ERRORS)
 def pause(entity_id: str) -> dict:
-    return catalog.rules.pause(caller(router), entity_id)
+    return versioned.rules.pause(caller(router), entity_id)
 
 
-@router.delete("/<entity_id>", summary="archive the rule (approvers)")
+@router.delete("/<entity_id>", summary="archive the rule (approvers)", responses=ERRORS)
 def archive(entity_id: str) -> dict:
-    return catalog.rules.archive(caller(router), entity_id)
+    return versioned.rules.archive(caller(router), entity_id)

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from herald.admin import simulation
+from herald.admin import bodies, simulation
 from herald.admin.api import caller
+from herald.admin.routes import ERRORS
 
 router = Router()
 
-SimulateBody = Annotated[
-    dict[str, Any],
-    Body(
-        description="{event: {type, customer_id, data}, customer?, rules?: {id: version}, contents?}"
-    ),
-]
 
-
-@router.post("/simulate", summary="run the engine on an event; nothing is sent")
-def simulate(body: SimulateBody) -> dict:
-    return simulation.simulate(caller(router), body)
+@router.post("/simulate", summary="run the engine on an event; nothing is sent", responses=ERRORS)
+def simulate(body: bodies.Simulation) -> dict:
+    return simulation.simulate(caller(router), body.model_dump(by_alias=True, exclude_unset=True))

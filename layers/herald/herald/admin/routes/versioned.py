@@ -1,56 +1,81 @@
-"""Routes of a versioned document (rules or contents): list, read, draft, publish, roll back."""
+"""Routes of a versioned document (rules or contents): list, read, draft, publish, roll back.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: each route's body type (``new``, ``draft``) is
+bound when :func:`build` runs, and the event handler reads the evaluated annotations.
+"""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel
 
 from herald.admin.api import caller
-from herald.admin.catalog import Catalog
-from herald.admin.routes.bodies import VersionBody
+from herald.admin.bodies import VersionChoice
+from herald.admin.routes import ERRORS
+from herald.admin.versioned import Versioned
 
-Document = Annotated[dict[str, Any], Body(description="the document (and expected_version on PUT)")]
+
+def document(body: BaseModel) -> dict[str, Any]:
+    """The body as the domain reads it: the fields sent, by their JSON names."""
+    return body.model_dump(by_alias=True, exclude_unset=True, exclude={"expected_version"})
 
 
-def build(catalog: Catalog) -> Router:
-    """The router of ``catalog``; mount it at ``/admin/rules`` or ``/admin/contents``."""
+def build(use_cases: Versioned, new: type[BaseModel], draft: type[BaseModel]) -> Router:
+    """The router of ``use_cases``; mount it at ``/admin/rules`` or ``/admin/contents``.
+
+    ``new`` is the body of a create, ``draft`` that of a new version (with expected_version).
+    """
     router = Router()
-    kind = catalog.kind
+    kind = use_cases.kind
 
-    @router.get("/", summary=f"every {kind}: state, latest and published version")
+    @router.get("/", summary=f"every {kind}: state, latest and published version", responses=ERRORS)
     def list_items() -> dict:
-        return {"items": catalog.list(caller(router))}
+        return {"items": use_cases.list(caller(router))}
 
     @router.post(
         "/",
         summary=f"create a {kind} (version 1, draft)",
-        responses={201: {"description": "created"}},
+        responses={201: {"description": "created (with warnings, if any)"}, **ERRORS},
     )
-    def create(body: Document) -> Response[dict]:
-        created = catalog.create(caller(router), body)
+    def create(body: new) -> Response[dict]:
+        created = use_cases.create(caller(router), document(body))
         return Response(201, content_types.APPLICATION_JSON, created)
 
-    @router.get("/<entity_id>", summary=f"the {kind}'s latest version and published version")
+    @router.get("/<entity_id>", summary=f"the {kind}'s latest version", responses=ERRORS)
     def get(entity_id: str) -> dict:
-        return catalog.get(caller(router), entity_id)
+        return use_cases.get(caller(router), entity_id)
 
-    @router.put("/<entity_id>", summary=f"a new draft version of the {kind} (expected_version)")
-    def save(entity_id: str, body: Document) -> dict:
-        return catalog.save(caller(router), entity_id, body)
+    @router.put(
+        "/<entity_id>",
+        summary=f"a new draft version of the {kind} (expected_version: the latest you saw)",
+        responses=ERRORS,
+    )
+    def save(entity_id: str, body: draft) -> dict:
+        return use_cases.save(caller(router), entity_id, document(body), body.expected_version)
 
-    @router.get("/<entity_id>/versions", summary=f"every version of the {kind}, newest first")
+    @router.get(
+        "/<entity_id>/versions",
+        summary=f"every version of the {kind}, newest first",
+        responses=ERRORS,
+    )
     def versions(entity_id: str) -> dict:
-        return {"items": catalog.versions(caller(router), entity_id)}
+        return {"items": use_cases.versions(caller(router), entity_id)}
 
-    @router.post("/<entity_id>/publish", summary=f"make a version of the {kind} live (approvers)")
-    def publish(entity_id: str, body: VersionBody) -> dict:
-        return catalog.publish(caller(router), entity_id, body.version)
+    @router.post(
+        "/<entity_id>/publish",
+        summary=f"make a version of the {kind} live (approvers)",
+        responses=ERRORS,
+    )
+    def publish(entity_id: str, body: VersionChoice) -> dict:
+        return use_cases.publish(caller(router), entity_id, body.version)
 
-    @router.post("/<entity_id>/rollback", summary="make an older version live again (approvers)")
-    def rollback(entity_id: str, body: VersionBody) -> dict:
-        return catalog.rollback(caller(router), entity_id, body.version)
+    @router.post(
+        "/<entity_id>/rollback",
+        summary="make an older version live again (approvers)",
+        responses=ERRORS,
+    )
+    def rollback(entity_id: str, body: VersionChoice) -> dict:
+        return use_cases.rollback(caller(router), entity_id, body.version)
 
     return router

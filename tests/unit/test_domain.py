@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from herald.domain.action import SendAction
+from herald.domain.content import ContentRef, parse_content
+from herald.domain.customer import parse_customer
+from herald.domain.event import decision_id, from_envelope
+from herald.domain.message import message_id_for
+from herald.domain.rule import parse_rule
 from herald.errors import BadEvent, ValidationError
-from herald.model import (
-    ContentRef,
-    SendAction,
-    message_id_for,
-    parse_content,
-    parse_customer,
-    parse_eventbridge,
-    parse_rule,
-)
 
 RULE = {
     "id": "cart-abandoned-gold",
@@ -130,7 +127,7 @@ def test_an_invalid_customer_is_refused_naming_the_field(doc, field):
 
 
 def test_eventbridge_envelope_gives_the_event_and_its_idempotency_key():
-    event = parse_eventbridge(
+    event = from_envelope(
         {
             "id": "eb-1",
             "detail-type": "cart.abandoned",
@@ -139,7 +136,7 @@ def test_eventbridge_envelope_gives_the_event_and_its_idempotency_key():
         }
     )
     assert (event.name, event.customer_id, event.event_id) == ("cart.abandoned", "c-1", "eb-1")
-    with_id = parse_eventbridge(
+    with_id = from_envelope(
         {"id": "eb-2", "detail-type": "x", "detail": {"customer_id": "c-1", "event_id": "mine"}}
     )
     assert with_id.event_id == "mine"
@@ -158,7 +155,20 @@ def test_eventbridge_envelope_gives_the_event_and_its_idempotency_key():
 )
 def test_an_unusable_event_is_a_bad_event(envelope):
     with pytest.raises(BadEvent):
-        parse_eventbridge(envelope)
+        from_envelope(envelope)
+
+
+def test_the_same_event_id_from_two_customers_is_two_decisions():
+    # Given two customers whose systems happen to use the same event id
+    ann = from_envelope({"detail-type": "x", "detail": {"customer_id": "ann", "event_id": "1"}})
+    bob = from_envelope({"detail-type": "x", "detail": {"customer_id": "bob", "event_id": "1"}})
+    # Then their decisions (and so their messages) have distinct keys: neither swallows the other
+    assert ann.decision_id != bob.decision_id
+    assert message_id_for(ann.decision_id, "r", "then", 0) != message_id_for(
+        bob.decision_id, "r", "then", 0
+    )
+    # And a replay of one is the same decision again
+    assert ann.decision_id == decision_id("ann", "1")
 
 
 def test_message_ids_are_deterministic_and_distinct_per_action():

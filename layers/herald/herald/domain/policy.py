@@ -14,8 +14,11 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from herald.domain.channel import MESSAGE_CHANNELS, Category
+from herald.domain.clock import iso
+from herald.domain.customer import Contact, CustomerState
+from herald.domain.message import MessageStatus
 from herald.errors import ValidationError
-from herald.model import CHANNELS, iso
 
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -112,7 +115,7 @@ def parse_policy(doc: Any) -> ContactPolicy:
         if not isinstance(q, dict):
             raise ValidationError("quiet_hours must be a mapping", field="quiet_hours")
         channels = q.get("channels", ["sms", "push"])
-        if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
+        if not isinstance(channels, list) or any(c not in MESSAGE_CHANNELS for c in channels):
             raise ValidationError(
                 "quiet_hours.channels must list email, sms or push", field="quiet_hours.channels"
             )
@@ -131,7 +134,7 @@ def parse_policy(doc: Any) -> ContactPolicy:
         p = f"caps[{i}]"
         if not isinstance(c, dict) or set(c) - {"channel", "max", "per"}:
             raise ValidationError(f"{p} must be {{channel, max, per}}", field=p)
-        if c.get("channel") not in (*CHANNELS, "any"):
+        if c.get("channel") not in (*MESSAGE_CHANNELS, "any"):
             raise ValidationError(
                 f"{p}.channel must be email, sms, push or any", field=f"{p}.channel"
             )
@@ -160,12 +163,12 @@ DEFAULT = parse_policy(DEFAULT_POLICY)
 class Verdict:
     """What the policy says of one message: ``status`` is queued, suppressed, capped or deferred."""
 
-    status: str
+    status: MessageStatus
     reason: str | None = None
     send_at: datetime | None = None
 
 
-ALLOW = Verdict("queued")
+ALLOW = Verdict(MessageStatus.QUEUED)
 
 
 def next_allowed(quiet: QuietHours, now: datetime, zone) -> datetime:
@@ -195,35 +198,27 @@ def customer_zone(policy: ContactPolicy, tz_name: str | None):
     )
 
 
-def recent_contacts(log: list, now: datetime, keep: timedelta) -> list:
+def recent_contacts(log: tuple[Contact, ...], now: datetime, keep: timedelta) -> list[Contact]:
     """Drop contact-log entries older than the longest cap window."""
     if not log:
         return []
     cutoff = iso(now - keep)
-    return [entry for entry in log if entry[1] >= cutoff]
+    return [entry for entry in log if entry.at >= cutoff]
 
 
-def has_address(customer: dict, channel: str) -> bool:
-    if channel == "email":
-        return bool(customer.get("email"))
-    if channel == "sms":
-        return bool(customer.get("phone"))
-    return any(not d.get("disabled") for d in customer.get("push") or ())
-
-
-def unreachable(policy: ContactPolicy, customer: dict | None, channel: str) -> str | None:
+def unreachable(policy: ContactPolicy, customer: CustomerState | None, channel: str) -> str | None:
     """Why no message of any category may go to ``customer`` on ``channel`` (None: it may).
 
     Decide applies it before caps and quiet hours; send applies it again, since an opt-out or
     a bounce may have arrived in between."""
     if customer is None:
         return "unknown customer: no profile"
-    if not has_address(customer, channel):
+    if not customer.profile.reachable_on(channel):
         return f"no {channel} address on the profile"
-    suppressed = (customer.get("suppressed") or {}).get(channel)
+    suppressed = customer.suppressed.get(channel)
     if suppressed:
         return f"suppressed: {suppressed}"
-    if policy.consent_required and not (customer.get("consent") or {}).get(channel):
+    if policy.consent_required and not customer.profile.consent.get(channel):
         return f"no {channel} consent"
     return None
 
@@ -233,15 +228,16 @@ def check(
     *,
     channel: str,
     category: str,
-    customer: dict | None,
-    contact_log: list,
+    customer: CustomerState | None,
+    contact_log: list[Contact],
     now: datetime,
 ) -> Verdict:
-    """Apply the policy to one candidate message. ``customer`` is the stored document."""
+    """Apply the policy to one candidate message for a stored customer (None: unknown)."""
     reason = unreachable(policy, customer, channel)
     if reason:
-        return Verdict("suppressed", reason)
-    if category != "marketing":
+        return Verdict(MessageStatus.SUPPRESSED, reason)
+    assert customer is not None  # unreachable() says why an unknown customer can't be messaged
+    if category != Category.MARKETING:
         return ALLOW
     for cap in policy.caps:
         used = 0
@@ -249,18 +245,21 @@ def check(
             cutoff = iso(now - cap.per)
             used = sum(
                 1
-                for ch, ts in contact_log
-                if ts >= cutoff and (cap.channel == "any" or ch == cap.channel)
+                for contact in contact_log
+                if contact.at >= cutoff and (cap.channel == "any" or contact.channel == cap.channel)
             )
         if used >= cap.max:
             return Verdict(
-                "capped", f"cap reached: {cap.channel} {used}/{cap.max} per {_fmt(cap.per)}"
+                MessageStatus.CAPPED,
+                f"cap reached: {cap.channel} {used}/{cap.max} per {_fmt(cap.per)}",
             )
     quiet = policy.quiet_hours
     if quiet and channel in quiet.channels:
-        zone, label = customer_zone(policy, customer.get("timezone"))
+        zone, label = customer_zone(policy, customer.profile.timezone)
         if quiet.contains(now.astimezone(zone).time().replace(tzinfo=None)):
-            return Verdict("deferred", f"quiet hours in {label}", next_allowed(quiet, now, zone))
+            return Verdict(
+                MessageStatus.DEFERRED, f"quiet hours in {label}", next_allowed(quiet, now, zone)
+            )
     return ALLOW
 
 

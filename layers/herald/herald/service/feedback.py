@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from herald.channels import sms
 from herald.dal import customers
 from herald.errors import BadEvent
+from herald.observability import logger, metrics
+from herald.service import dead_letters
 
 BOUNCE, COMPLAINT, SMS_OPT_OUT = "bounce", "complaint", "sms opt-out"
 
@@ -87,3 +91,31 @@ def sync_sms_opt_outs() -> int:
             customers.suppress(number, "sms", SMS_OPT_OUT)
             added += 1
     return added
+
+
+def on_sns(event) -> dict:
+    """The feedback function's call for an SNS batch (a powertools ``SNSEvent``)."""
+    suppressed = rejected = 0
+    for record in event.records:
+        try:
+            suppressed += len(handle_ses_notification(record.sns.message))
+        except BadEvent as exc:
+            # Retrying can't fix it: log the reason and go on. AWS errors still raise, and
+            # Lambda retries the whole notification (suppress() is idempotent), then parks it
+            # on the function's dead-letter queue.
+            logger.warning(
+                "notification ignored",
+                reason=dead_letters.reason(exc),
+                sns_id=record.sns.message_id,
+            )
+            rejected += 1
+    metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
+    return {"suppressed": suppressed, "rejected": rejected}
+
+
+def on_schedule() -> dict:
+    """The hourly SMS opt-out sync."""
+    added = sync_sms_opt_outs()
+    logger.info("sms opt-outs synced", added=added)
+    metrics.add_metric(name="SmsOptOutsAdded", unit=MetricUnit.Count, value=added)
+    return {"sms_opt_outs_added": added}

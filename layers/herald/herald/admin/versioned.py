@@ -7,39 +7,43 @@ validated first (nothing invalid is stored or goes live) and lands in the audit 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from herald.admin import validation
 from herald.admin.users import User
-from herald.dal.versions import Head, Version, VersionStore, check_version
+from herald.dal.versions import VersionStore
 from herald.dal.versions import contents as content_store
 from herald.dal.versions import rules as rule_store
+from herald.domain.document import check_id
+from herald.domain.rule import parse_rule
+from herald.domain.version import Head, State, Version, VersionedKind, check_version
+from herald.domain.warning import FieldWarning
 from herald.errors import Conflict, Forbidden, ValidationError
-from herald.model import check_id, parse_rule
 from herald.settings import settings
 
-EXPECTED_VERSION = "expected_version"
 
-
-def view(version: Version, head: Head) -> dict:
+def view(version: Version, head: Head, warnings: tuple[FieldWarning, ...] = ()) -> dict:
     """A version as the API shows it: the document plus where it stands."""
-    return {
+    shown = {
         **version.doc,
         "id": version.id,
         "version": version.version,
-        "state": head.state,
+        "state": str(head.state),
         "published_version": head.published_version,
         "latest_version": head.latest_version,
-        "live": head.state == "published" and head.published_version == version.version,
+        "live": head.live_version == version.version,
         "created_by": version.created_by,
         "created_at": version.created_at,
     }
+    if warnings:
+        shown["warnings"] = [w.to_dict() for w in warnings]
+    return shown
 
 
 def summary(head: Head) -> dict:
     return {
         "id": head.id,
-        "state": head.state,
+        "state": str(head.state),
         "latest_version": head.latest_version,
         "published_version": head.published_version,
         "updated_at": head.updated_at,
@@ -47,12 +51,13 @@ def summary(head: Head) -> dict:
     }
 
 
-class Catalog:
-    """The admin use cases of one kind of versioned document ("rule" or "content")."""
+class Versioned:
+    """The admin use cases of one kind of versioned document (rules or contents)."""
 
-    def __init__(self, store: VersionStore):
+    def __init__(self, store: VersionStore, check: Callable[[dict], validation.Checked]):
         self.store = store
         self.kind = store.kind
+        self.check = check  # shape, meaning, references → the normal document and warnings
 
     # ------------------------------------------------------------------ reads
     def list(self, user: User) -> list[dict]:
@@ -73,41 +78,36 @@ class Catalog:
     def create(self, user: User, doc: dict) -> dict:
         """Version 1 as a draft; 409 if the id exists."""
         user.require_editor()
-        normal = self._validate(doc)
+        checked = self.check(doc)
+        normal = checked.value.to_doc()
         created = self.store.create(normal["id"], normal, user.name)
-        return view(created, self.store.head(created.id))
+        return view(created, self.store.head(created.id), checked.warnings)
 
-    def save(self, user: User, entity_id: str, body: dict) -> dict:
-        """A new draft version; ``body[expected_version]`` must be the latest version."""
+    def save(self, user: User, entity_id: str, doc: dict, expected_version: int) -> dict:
+        """A new draft version; ``expected_version`` must be the latest version."""
         user.require_editor()
         check_id(entity_id)
-        doc = dict(body)
-        expected = check_version(doc.pop(EXPECTED_VERSION, None), EXPECTED_VERSION)
-        doc.setdefault("id", entity_id)
+        expected = check_version(expected_version, "expected_version")
+        doc = {**doc, "id": doc.get("id") or entity_id}
         if doc["id"] != entity_id:
             raise ValidationError(
                 f"id {doc['id']!r} differs from the URL's {entity_id!r}", field="id"
             )
-        normal = self._validate(doc)
-        saved = self.store.save(entity_id, normal, expected, user.name)
-        return view(saved, self.store.head(entity_id))
-
-    def _validate(self, doc: Any) -> dict:
-        if self.kind == "rule":
-            return validation.rule(doc).to_doc()
-        return validation.content(doc).to_doc()
+        checked = self.check(doc)
+        saved = self.store.save(entity_id, checked.value.to_doc(), expected, user.name)
+        return view(saved, self.store.head(entity_id), checked.warnings)
 
     # ------------------------------------------------------------------ live pointer
-    def publish(self, user: User, entity_id: str, version: Any) -> dict:
+    def publish(self, user: User, entity_id: str, version: int) -> dict:
         """Make ``version`` live (approvers; two-person rule when enabled)."""
         user.require_approver("publishing")
         head = self._live_head(entity_id)
         target = self.store.version(entity_id, check_version(version))
-        if head.state == "published" and head.published_version == target.version:
+        if head.live_version == target.version:
             return view(target, head)  # already live: nothing to change, nothing to audit
         return self._go_live(user, head, target, "publish")
 
-    def rollback(self, user: User, entity_id: str, version: Any) -> dict:
+    def rollback(self, user: User, entity_id: str, version: int) -> dict:
         """Make an older version than the published one live again."""
         user.require_approver("rolling back")
         head = self._live_head(entity_id)
@@ -122,7 +122,7 @@ class Catalog:
 
     def _live_head(self, entity_id: str) -> Head:
         head = self.store.head(check_id(entity_id))
-        if head.state == "archived":
+        if head.state == State.ARCHIVED:
             raise Conflict(f"{self.kind} {entity_id} is archived", field="id")
         return head
 
@@ -132,30 +132,32 @@ class Catalog:
                 f"two-person rule: {user.name} wrote version {target.version} of "
                 f"{self.kind} {target.id}; another approver must {action} it"
             )
-        if self.kind == "rule":
+        if self.kind == VersionedKind.RULE:
             validation.rule_publishable(parse_rule(target.doc, target.version))
         else:
             validation.content_publishable(target.id, target.doc, rule_store.live())
-        _, after = self.store.set_live(target.id, target.version, "published", user.name, action)
+        _, after = self.store.set_live(
+            target.id, target.version, State.PUBLISHED, user.name, action
+        )
         return view(target, after)
 
     def pause(self, user: User, entity_id: str) -> dict:
         """Stop matching: the rule keeps its versions and published pointer, nothing is live."""
         user.require_approver("pausing")
         head = self._live_head(entity_id)
-        if head.state != "published":
+        if head.state != State.PUBLISHED:
             raise Conflict(f"{self.kind} {entity_id} is not live ({head.state})", field="id")
-        return self._stop(user, head, "paused", "pause")
+        return self._stop(user, head, State.PAUSED, "pause")
 
     def archive(self, user: User, entity_id: str) -> dict:
         """Retire for good: not live, no new versions; history and audit stay."""
         user.require_approver("archiving")
         head = self.store.head(check_id(entity_id))
-        if head.state == "archived":
+        if head.state == State.ARCHIVED:
             return self._latest_view(head)
-        return self._stop(user, head, "archived", "archive")
+        return self._stop(user, head, State.ARCHIVED, "archive")
 
-    def _stop(self, user: User, head: Head, state: str, action: str) -> dict:
+    def _stop(self, user: User, head: Head, state: State, action: str) -> dict:
         _, after = self.store.set_live(head.id, None, state, user.name, action)
         return self._latest_view(after)
 
@@ -163,5 +165,5 @@ class Catalog:
         return view(self.store.version(head.id, head.latest_version), head)
 
 
-rules = Catalog(rule_store)
-contents = Catalog(content_store)
+rules = Versioned(rule_store, validation.rule)
+contents = Versioned(content_store, validation.content)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from herald import rendering
 from herald.dal.versions import contents
+from herald.domain.content import Content, parse_content
 from herald.errors import DeliveryError, NotFound, ValidationError
-from herald.model import Content, parse_content
 from herald.runtime import register_cache
 
 

@@ -3,20 +3,20 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-from herald import runtime
+from herald.aws import bus
 from herald.dal import customers
-from herald.errors import RetryableError, ValidationError
-from herald.model import EVENT_NAME_PATTERN, iso, parse_customer, parse_time, profile, utcnow
-from herald.settings import settings
+from herald.domain.clock import iso, parse_time, utcnow
+from herald.domain.customer import parse_customer
+from herald.domain.document import EVENT_NAME_PATTERN, check_json_fields
+from herald.domain.event import RESERVED_FIELDS, check_detail
+from herald.errors import ValidationError
+from herald.service import catalogue
 
 DEFAULT_SOURCE = "herald.api"
 EVENT_FIELDS = {"type", "customer_id", "event_id", "occurred_at", "source", "data"}
-RESERVED = ("customer_id", "event_id", "occurred_at")
-MAX_DETAIL_BYTES = 64 * 1024  # what the decide function accepts (EventBridge allows 256 KB)
 
 
 def _string(body: dict, key: str, limit: int, required: bool = False) -> str | None:
@@ -35,6 +35,7 @@ def publish_event(body: Any) -> str:
     extra = sorted(set(body) - EVENT_FIELDS)
     if extra:
         raise ValidationError(f"unknown field {extra[0]} (event fields go in data)", field=extra[0])
+    check_json_fields(body)
     name = _string(body, "type", 128, required=True)
     if not EVENT_NAME_PATTERN.match(name):
         raise ValidationError(f"type is not an event name: {name!r}", field="type")
@@ -51,33 +52,14 @@ def publish_event(body: Any) -> str:
     data = body.get("data") or {}
     if not isinstance(data, dict):
         raise ValidationError("data must be an object of event fields", field="data")
-    clash = [k for k in RESERVED if k in data]
+    clash = [k for k in RESERVED_FIELDS if k in data]
     if clash:
         raise ValidationError(
             f"data.{clash[0]} is reserved: send it at the top level", field=f"data.{clash[0]}"
         )
-    detail = json.dumps(
-        {"customer_id": customer_id, "event_id": event_id, "occurred_at": occurred_at, **data},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    if len(detail.encode()) > MAX_DETAIL_BYTES:
-        raise ValidationError(f"data is larger than {MAX_DETAIL_BYTES // 1024} KB", field="data")
-    response = runtime.client("events").put_events(
-        Entries=[
-            {
-                "EventBusName": settings().event_bus_name,
-                "Source": source,
-                "DetailType": name,
-                "Detail": detail,
-            }
-        ]
-    )
-    if response.get("FailedEntryCount"):
-        entry = (response.get("Entries") or [{}])[0]
-        raise RetryableError(
-            f"the event bus refused the event ({entry.get('ErrorCode', 'unknown')}): retry"
-        )
+    detail = {"customer_id": customer_id, "event_id": event_id, "occurred_at": occurred_at, **data}
+    check_detail(detail, "data")
+    bus.put_event(source, name, detail)
     return event_id
 
 
@@ -87,5 +69,7 @@ def upsert_customer(customer_id: str, body: Any) -> dict:
         raise ValidationError("the customer must be a JSON object", field="body")
     if body.get("customer_id") not in (None, customer_id):
         raise ValidationError("customer_id differs from the URL's", field="customer_id")
+    check_json_fields(body)
     stored = customers.upsert(parse_customer(body, customer_id))
-    return {**profile(stored), "suppressed": stored["suppressed"]}
+    catalogue.observe_profile(stored.profile)
+    return {**stored.profile.to_doc(), "suppressed": dict(stored.suppressed)}

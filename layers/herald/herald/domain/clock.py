@@ -1,0 +1,37 @@
+"""Time: Herald stores and compares ISO-8601 UTC strings with millisecond precision and a ``Z``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from herald.errors import ValidationError
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    """ISO-8601 in UTC with a ``Z``: the one time format Herald stores and compares."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_time(value: Any, field_name: str) -> datetime:
+    """An aware datetime from an ISO-8601 string (or datetime); naive times are refused."""
+    if isinstance(value, datetime):
+        ts = value
+    elif isinstance(value, str):
+        try:
+            ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValidationError(
+                f"{field_name} is not an ISO-8601 time: {value[:64]!r}", field=field_name
+            ) from exc
+    else:
+        raise ValidationError(f"{field_name} must be an ISO-8601 time string", field=field_name)
+    if ts.tzinfo is None:
+        raise ValidationError(
+            f"{field_name} needs a time zone (e.g. a trailing Z)", field=field_name
+        )
+    return ts.astimezone(UTC)
