@@ -66,7 +66,8 @@ ADMIN = "Bearer local:ann:marketers,approvers"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def toy(tmp_path_factory):
+    """(the local API's base URL, the embedded AWS endpoint) of the toy template."""
     root = tmp_path_factory.mktemp("toyapi")
     (root / "template.yaml").write_text(textwrap.dedent(TEMPLATE), encoding="utf-8")
     (root / "fns/echo").mkdir(parents=True)
@@ -80,13 +81,18 @@ def api(tmp_path_factory):
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     )
     thread.start()
-    yield f"http://127.0.0.1:{server.port}"
+    yield f"http://127.0.0.1:{server.port}", local.endpoint
     server.shutdown()
     server.server_close()
     urllib.request.urlopen(
         urllib.request.Request(f"{local.endpoint}/moto-api/reset", method="POST")
     )
     local.stop()
+
+
+@pytest.fixture(scope="module")
+def api(toy) -> str:
+    return toy[0]
 
 
 def _call(
@@ -170,10 +176,30 @@ def test_bodies_over_one_mib_answer_413(api):
     assert body["error"]["code"] == "payload_too_large"
 
 
-def test_outbox_lists_what_ses_and_sns_accepted(api):
-    status, body = _call(f"{api}/local/outbox")
+def test_outbox_lists_what_ses_and_sns_accepted(toy):
+    import boto3
+
+    url, endpoint = toy
+    # Given an email SES accepted and an SMS SNS accepted on the embedded AWS
+    ses = boto3.client("sesv2", endpoint_url=endpoint, region_name="us-east-1")
+    boto3.client("ses", endpoint_url=endpoint, region_name="us-east-1").verify_email_identity(
+        EmailAddress="shop@example.com"
+    )
+    ses.send_email(
+        FromEmailAddress="shop@example.com",
+        Destination={"ToAddresses": ["ann@example.com"]},
+        Content={"Simple": {"Subject": {"Data": "Your order"}, "Body": {"Text": {"Data": "Hi"}}}},
+    )
+    boto3.client("sns", endpoint_url=endpoint, region_name="us-east-1").publish(
+        PhoneNumber="+14155550100", Message="Shipped: NW-1"
+    )
+    # When the outbox is read, Then it lists both, with recipient and first line
+    status, body = _call(f"{url}/local/outbox")
     assert status == 200
-    assert body == []
+    assert sorted((m["channel"], m["recipient"], m["subject_or_first_line"]) for m in body) == [
+        ("email", "ann@example.com", "Your order"),
+        ("sms", "+14155550100", "Shipped: NW-1"),
+    ]
 
 
 def test_paths_and_bearers_parse_as_documented():

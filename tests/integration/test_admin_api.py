@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from tests.integration.apigw import APPROVER, MARKETER, OTHER_APPROVER, Api, snapshot
@@ -356,10 +359,16 @@ def test_publish_needs_the_contents_to_be_live(api):
 
 
 def test_publish_of_a_pinned_content_version_needs_no_live_content(api):
+    # Given a draft content (never published) and a rule pinning its version 1
     api("POST", "/admin/contents", content_doc())
     api("POST", "/admin/rules", rule_doc(content="cart-email@1"))
+    # When the rule is published
     status, body = api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)
+    # Then it is live, still pinning version 1, while the content itself stays a draft
     assert status == 200, body
+    assert (body["state"], body["published_version"], body["live"]) == ("published", 1, True)
+    assert body["then"] == [{"send": {"channel": "email", "content": "cart-email@1"}}]
+    assert api("GET", "/admin/contents/cart-email")[1]["state"] == "draft"
 
 
 def test_publish_unknown_version_is_404(api, live_content):
@@ -450,18 +459,28 @@ def test_every_change_is_audited(api, live_content):
 
 
 def test_audit_query_validation(api):
-    assert api("GET", "/admin/audit", query={"entity": "nope", "id": "x"})[0] == 422
-    assert api("GET", "/admin/audit", query={"entity": "rule"})[0] == 422
-    assert api("GET", "/admin/audit", query={"limit": "0"})[0] == 422
-    assert api("GET", "/admin/audit", query={"limit": "many"})[0] == 422
+    # Each mistake is named: the field, and what was expected
+    status, body = api("GET", "/admin/audit", query={"entity": "nope", "id": "x"})
+    assert (status, body["error"]["field"]) == (422, "entity")
+    assert "rule, content, policy" in body["error"]["message"]
+    status, body = api("GET", "/admin/audit", query={"entity": "rule"})
+    assert (status, body["error"]["field"]) == (422, "id")
+    assert "id is required" in body["error"]["message"]
+    status, body = api("GET", "/admin/audit", query={"limit": "0"})
+    assert (status, body["error"]["field"]) == (422, "limit")
+    assert "greater than or equal to 1" in body["error"]["message"]
+    status, body = api("GET", "/admin/audit", query={"limit": "many"})
+    assert (status, body["error"]["field"], body["error"]["code"]) == (
+        422,
+        "limit",
+        "invalid_request",
+    )
 
 
 # ----------------------------------------------------------------------------- policy
 
 
 def test_policy_get_put_revision_and_audit(api, env):
-    import boto3
-
     from herald.dal import contact_policy
 
     # Given no policy change yet: the default, at version 0
@@ -497,8 +516,8 @@ def test_policy_get_put_revision_and_audit(api, env):
     )
     # Then 422 names the field, nothing stored
     assert status == 422 and body["error"]["field"] == "caps[0].per"
+    assert "between 1 second and 366 days" in body["error"]["message"]
     assert snapshot(env) == before
-    assert boto3.client("dynamodb")  # (moto only)
 
 
 def _revision(env: dict) -> int:
@@ -538,13 +557,17 @@ def test_preview_renders_every_channel(api):
 
 def test_preview_errors(api):
     api("POST", "/admin/contents", content_doc())
-    assert api("POST", "/admin/contents/none-such/preview", {})[0] == 404
+    status, body = api("POST", "/admin/contents/none-such/preview", {})
+    assert (status, body["error"]["field"]) == (404, "id")
+    assert "content none-such does not exist" in body["error"]["message"]
     status, body = api("POST", "/admin/contents/cart-email/preview", {"version": 3})
-    assert status == 404
+    assert (status, body["error"]["field"]) == (404, "version")
+    assert "no version 3" in body["error"]["message"]
     status, body = api("POST", "/admin/contents/cart-email/preview", {"customer": {"phone": "12"}})
     assert status == 422 and body["error"]["field"] == "customer.phone"
     status, body = api("POST", "/admin/contents/cart-email/preview", {"customer": "ghost"})
-    assert status == 404
+    assert (status, body["error"]["field"]) == (404, "customer")
+    assert "customer 'ghost' does not exist" in body["error"]["message"]
 
 
 # ----------------------------------------------------------------------------- simulate
@@ -705,3 +728,81 @@ def test_a_json_body_sent_as_a_form_is_read_as_json(aws, lambda_context):
     # Then the document is created, not refused as form fields
     assert response["statusCode"] == 201, response["body"]
     assert json.loads(response["body"])["id"] == "cart-email"
+
+
+# ----------------------------------------------------------------------------- hostile bodies
+
+
+def _raw(api, method, path, body: str, headers: dict, base64_encoded: bool = False):
+    from tests.integration.apigw import event
+
+    request = event(method, path, raw_body=body, user=MARKETER)
+    request["headers"] = headers
+    request["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+    request["isBase64Encoded"] = base64_encoded
+    response = api.handler(request, api.context)
+    return response["statusCode"], json.loads(response["body"])
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "encoded", "status", "code"),
+    [
+        (
+            '--x\r\nContent-Disposition: form-data; name="id"\r\n\r\nc\r\n--x--',
+            {"Content-Type": "multipart/form-data; boundary=x"},
+            False,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base64.b64encode(b'{"id": "\xff\xfe"}').decode(),
+            {"Content-Type": "application/json"},
+            True,
+            400,
+            "bad_request",
+        ),
+        (
+            '{"id": "c", "channels": {"sms": {"text": "x"}}, "n": ' + "7" * 4400 + "}",
+            {"Content-Type": "application/json"},
+            False,
+            422,
+            "invalid_request",
+        ),
+        (
+            '{"id": "c", "channels": {"sms": {"text": "x"}}, "name": NaN}',
+            {"Content-Type": "application/json"},
+            False,
+            422,
+            "invalid_request",
+        ),
+    ],
+    ids=["multipart", "base64 not UTF-8", "4,400-digit integer", "NaN"],
+)
+def test_bodies_that_used_to_502_get_a_4xx_in_the_error_shape(
+    api, env, body, headers, encoded, status, code
+):
+    before = snapshot(env)
+    got, answer = _raw(api, "POST", "/admin/contents", body, headers, encoded)
+    assert (got, answer["error"]["code"]) == (status, code), answer
+    assert answer["error"]["message"]
+    assert snapshot(env) == before
+
+
+def test_a_preview_event_with_a_lone_surrogate_is_refused(api):
+    api("POST", "/admin/contents", content_doc())
+    raw = '{"event": {"total": "\\ud800"}}'
+    status, answer = _raw(
+        api, "POST", "/admin/contents/cart-email/preview", raw, {"Content-Type": "application/json"}
+    )
+    assert status == 422 and answer["error"]["field"] == "event.total"
+    assert "invalid Unicode" in answer["error"]["message"]
+
+
+def test_a_method_a_route_does_not_take_is_405_naming_the_ones_it_does(api):
+    from tests.integration.apigw import event
+
+    response = api.handler(event("PATCH", "/admin/rules", user=MARKETER), api.context)
+    assert response["statusCode"] == 405
+    allow = response["multiValueHeaders"].get("Allow") or [response["headers"].get("Allow")]
+    assert allow == ["GET, POST"]
+    assert json.loads(response["body"])["error"]["code"] == "method_not_allowed"

@@ -228,4 +228,155 @@ def test_nothing_reaches_the_send_dlq_by_sqs_redrive_without_a_reason(
     sqs = boto3.client("sqs")
     sqs.send_message(QueueUrl=settings().send_queue_url, MessageBody="{broken")
     drain_send_queue(handlers, lambda_context)
-    assert all(reason for _body, reason in dead_letters("send_dlq_url"))
+    # The one broken record is parked by the handler, with its reason, and nothing else is
+    assert dead_letters("send_dlq_url") == [("{broken", "queue record body is not JSON")]
+
+
+# --------------------------------------------------------------------------- hostile data
+
+
+def test_a_crlf_in_a_rendered_subject_is_sanitised_and_the_email_sent(
+    catalog, handlers, lambda_context, clock
+):
+    from herald.dal import customers, records
+    from herald.domain.customer import parse_customer
+
+    # Given a first name (from a CRM sync) carrying a header injection
+    customers.upsert(
+        parse_customer(
+            {
+                "customer_id": "c-crlf",
+                "email": "crlf@example.com",
+                "consent": {"email": True},
+                "attributes": {"first_name": "Ann\r\nBcc: victim@example.com"},
+            }
+        )
+    )
+    # When a marketing email whose subject uses it is decided and sent
+    result = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-crlf", "e-crlf", sku="s"), lambda_context
+    )
+    drain_send_queue(handlers, lambda_context)
+    # Then it is sent with the line break turned into a space: no injected header, nothing stuck
+    (sent,) = ses_sent()
+    assert sent["mime"]["Subject"] == "Ann Bcc: victim@example.com, your cart is waiting"
+    assert sent["mime"]["Bcc"] is None and sent["to"] == "crlf@example.com"
+    assert records.get_message(result["queued"][0]).status == "sent"
+
+
+def test_a_message_that_cannot_be_built_fails_before_sending_with_its_reason(
+    catalog, handlers, lambda_context, clock, monkeypatch
+):
+    from herald.channels import email
+    from herald.dal import records
+
+    # Given the MIME library refuses what was rendered (whatever slips past sanitising)
+    def refuse(**_kwargs):
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    monkeypatch.setattr(email, "build_mime", refuse)
+    result = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-ann", "e-unbuildable", sku="s"), lambda_context
+    )
+    # When the send function takes it
+    responses = drain_send_queue(handlers, lambda_context)
+    # Then the message failed with the real reason, never reached `sending` (no provider call,
+    # no "the provider may have accepted it"), and nothing was parked or retried
+    stored = records.get_message(result["queued"][0])
+    assert stored.status == "failed" and stored.attempts == 0
+    assert "can't be built" in stored.reason and "linefeed" in stored.reason
+    assert responses == [{"batchItemFailures": []}]
+    assert dead_letters("send_dlq_url") == [] and ses_sent() == []
+
+
+@pytest.mark.parametrize(
+    ("detail", "words"),
+    [
+        ({"label": "\ud800"}, "invalid Unicode"),
+        ({"total": float("nan")}, "not a finite number"),
+        ({"deep": json.loads("[" * 900 + "]" * 900)}, "nested more than 32 levels"),
+    ],
+    ids=["lone surrogate", "NaN", "nested 900 deep"],
+)
+def test_an_event_put_on_the_bus_directly_with_unsendable_data_is_parked_at_once(
+    catalog, handlers, lambda_context, clock, detail, words
+):
+    # Given an event that bypassed POST /events (PutEvents straight onto the bus)
+    envelope = eventbridge("fault.cart", "c-ann", "e-hostile", **detail)
+    # When decide gets it, Then it is parked on the first attempt, with the reason: no retries
+    # that fail the same way, no "no reason recorded", no message queued to die in send
+    result = handlers.decide.lambda_handler(envelope, lambda_context)
+    assert result["status"] == "rejected" and words in result["reason"]
+    ((_body, reason),) = dead_letters("decide_dlq_url")
+    assert words in reason
+    assert dead_letters("send_dlq_url") == []
+
+
+def test_an_unexpected_error_while_deciding_is_parked_with_its_name(
+    catalog, handlers, lambda_context, clock, monkeypatch
+):
+    from herald import engine
+
+    # Given a defect that raises on this event (a RecursionError deep in a library, say)
+    def broken(*_args, **_kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(engine, "decide", broken)
+    result = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-ann", "e-defect", sku="s"), lambda_context
+    )
+    # Then it is parked once with a reason an operator can act on, not retried three times
+    assert result["status"] == "rejected"
+    ((body, reason),) = dead_letters("decide_dlq_url")
+    assert reason == "the record is nested too deeply to process"
+    assert json.loads(body)["detail"]["event_id"] == "e-defect"
+
+
+def test_the_same_event_id_from_two_customers_decides_both(
+    catalog, handlers, lambda_context, clock
+):
+    from herald.dal import customers
+    from herald.domain.customer import parse_customer
+
+    customers.upsert(
+        parse_customer(
+            {"customer_id": "c-bea", "email": "bea@example.com", "consent": {"email": True}}
+        )
+    )
+    # Given two shops' systems that both number their events from 1
+    first = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-ann", "1", sku="a"), lambda_context
+    )
+    second = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-bea", "1", sku="b"), lambda_context
+    )
+    # Then neither is taken for a replay of the other: both decided, both emails go out
+    assert first["status"] == second["status"] == "decided"
+    assert len(first["queued"]) == len(second["queued"]) == 1
+    drain_send_queue(handlers, lambda_context)
+    assert sorted(m["to"] for m in ses_sent()) == ["ann@example.com", "bea@example.com"]
+    # And a redelivery of one is still a replay
+    again = handlers.decide.lambda_handler(
+        eventbridge("fault.cart", "c-bea", "1", sku="b"), lambda_context
+    )
+    assert again["status"] == "replay"
+
+
+@pytest.mark.parametrize(
+    ("function", "event", "expected"),
+    [
+        ("admin", {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}, "api"),
+        ("ingest", {"detail-type": "x", "detail": {}}, "api"),
+        ("send", {"httpMethod": "GET", "requestContext": {}, "path": "/"}, "sqs"),
+        ("decide", {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}, "eventbridge"),
+        ("unsubscribe", {"Records": [{"EventSource": "aws:sns"}]}, "api"),
+    ],
+)
+def test_a_function_given_another_kind_of_event_refuses_it_with_one_log_line(
+    aws, handlers, lambda_context, caplog, function, event, expected
+):
+    caplog.set_level("ERROR")
+    result = getattr(handlers, function).lambda_handler(event, lambda_context)
+    assert result["status"] == "refused" and f"expected a {expected}" in result["reason"]
+    refusals = [r for r in caplog.records if "wrong kind" in r.getMessage()]
+    assert len(refusals) == 1

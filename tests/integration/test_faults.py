@@ -108,3 +108,45 @@ def test_a_record_that_keeps_failing_is_parked_with_its_reason_and_redrive_sends
     assert (moved.moved, moved.failed, moved.remaining, again.moved) == (1, 0, 0, 0)
     assert lines and records.get_message(message_id).status == "sent"
     assert len(ses_sent()) == 1
+
+
+def test_the_fault_accounting_catches_a_loss_a_duplicate_a_park_and_a_refusal(aws, clock):
+    """The fault test trusts ``faults.account``: here it must find what was planted."""
+    from herald.dal import records
+    from herald.domain.message import MessageStatus
+    from herald.service import dead_letters, send
+    from herald.settings import settings
+    from herald_dev import faults
+    from tests.builders import decide_envelope
+
+    # Given five marketing emails decided and queued
+    faults.seed_catalog()
+    people = faults.seed_customers(5)
+    queued = [
+        decide_envelope(eventbridge("fault.cart", who, f"acc-{i}", sku="s")).queued[0]
+        for i, who in enumerate(people)
+    ]
+    sent_once, sent_twice, lost, parked, refused = queued
+    # ... one sent once, one sent twice (a second send after it was marked sent), one left
+    # queued with no trace of why, one parked on the send DLQ with a reason, one failed
+    send.handle(sent_once)
+    send.handle(sent_twice)
+    message = records.get_message(sent_twice)
+    records.transition(message, MessageStatus.QUEUED, allowed_from={MessageStatus.SENT})
+    send.handle(sent_twice)
+    dead_letters.park(
+        settings().send_dlq_url, json.dumps({"message_id": parked}), "gave up: throttled"
+    )
+    message = records.get_message(refused)
+    records.transition(
+        message, MessageStatus.FAILED, allowed_from={MessageStatus.QUEUED}, reason="bad address"
+    )
+    # When the harness accounts for them
+    report = faults.FaultReport(events=5, distinct_events=5, rate=0, exhausted_rate=0, injected={})
+    faults.account(report)
+    # Then each is where it was put, and the loss and the duplicate are reported
+    assert report.outgoing == 5
+    assert (report.sent, report.parked, report.refused) == (1, 1, 1)
+    assert report.duplicated == {sent_twice: 2}
+    assert [entry["message_id"] for entry in report.lost] == [lost]
+    assert report.figures()["faults_lost"] == 1 and report.figures()["faults_duplicated"] == 1

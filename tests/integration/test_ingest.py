@@ -100,13 +100,18 @@ def test_invalid_events_are_refused(api, bus_tap, body, field):
 
 
 def test_oversized_and_malformed_events(api, bus_tap):
+    def post(body=None, raw_body=None) -> tuple[int, str, str | None]:
+        status, answer = api(
+            "POST", "/events", body, user=IAM, resource="/events", raw_body=raw_body
+        )
+        return status, answer["error"]["code"], answer["error"].get("field")
+
     big = {"type": "x", "customer_id": "ann", "data": {"blob": "x" * (300 * 1024)}}
-    assert api("POST", "/events", big, user=IAM, resource="/events")[0] == 413
-    assert api("POST", "/events", user=IAM, resource="/events", raw_body="{")[0] == 422
-    assert api("POST", "/events", user=IAM, resource="/events")[0] == 422  # no body
-    deep = "[" * 50_000 + "]" * 50_000
-    assert api("POST", "/events", user=IAM, resource="/events", raw_body=deep)[0] == 422
-    assert api("POST", "/events", [{"type": "x"}], user=IAM, resource="/events")[0] == 422
+    assert post(big) == (413, "payload_too_large", "body")
+    assert post(raw_body="{") == (422, "invalid_request", "body")
+    assert post() == (422, "validation_error", "body")  # no body
+    assert post(raw_body="[" * 50_000 + "]" * 50_000) == (422, "invalid_request", "body")
+    assert post([{"type": "x"}]) == (422, "validation_error", "body")
     assert _received(bus_tap) == []
 
 
@@ -173,3 +178,54 @@ def test_invalid_profiles_are_refused(api, aws, profile, field):
 def test_customer_id_too_long(api):
     status, body = api("PUT", "/customers/" + "x" * 200, {}, user=IAM, resource="/customers/{id}")
     assert status == 422 and body["error"]["field"] == "customer_id"
+
+
+# --------------------------------------------------------------------------- hostile JSON
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "words"),
+    [
+        # A lone surrogate: what invalid UTF-8 decodes to; no AWS API can carry it
+        ('{"type":"x","customer_id":"ann","data":{"name":"\\ud800"}}', "data.name", "Unicode"),
+        ('{"type":"x","customer_id":"ann","data":{"total":NaN}}', "body", "NaN is not JSON"),
+        ('{"type":"x","customer_id":"ann","data":{"total":-Infinity}}', "body", "not JSON"),
+        ('{"type":"x","customer_id":"ann","data":{"n":' + "9" * 5000 + "}}", "body", "digits"),
+        (
+            '{"type":"x","customer_id":"ann","data":{"deep":' + "[" * 900 + "]" * 900 + "}}",
+            "data.deep",
+            "nested more than 32 levels",
+        ),
+    ],
+    ids=["lone surrogate", "NaN", "Infinity", "5,000-digit number", "nested 900 deep"],
+)
+def test_json_no_aws_api_can_carry_is_refused_at_the_door(api, bus_tap, raw, field, words):
+    # When such a body is posted, Then 422 naming the path and the problem, and nothing is
+    # put on the bus (today: 502s, or a 202 and an event that dies in decide three times)
+    status, answer = api("POST", "/events", user=IAM, resource="/events", raw_body=raw)
+    assert status == 422, answer
+    assert answer["error"]["field"].startswith(field)
+    assert words in answer["error"]["message"]
+    assert _received(bus_tap) == []
+
+
+def test_a_profile_with_nan_or_a_lone_surrogate_is_refused(api):
+    from herald.dal import customers
+
+    for raw in (
+        '{"email":"a@example.com","attributes":{"score":NaN}}',
+        '{"email":"a@example.com","attributes":{"name":"\\udfff"}}',
+    ):
+        status, answer = api(
+            "PUT", "/customers/ann", user=IAM, resource="/customers/{id}", raw_body=raw
+        )
+        assert status == 422 and answer["error"]["code"] in ("invalid_request", "validation_error")
+    assert customers.get("ann") is None
+
+
+def test_an_upserted_profile_feeds_the_catalogue_of_profile_attributes(api):
+    from herald.dal import catalogue
+
+    body = {"email": "a@example.com", "attributes": {"tier": "gold", "address": {"city": "Lyon"}}}
+    api("PUT", "/customers/ann", body, user=IAM, resource="/customers/{id}")
+    assert catalogue.read().profile_attributes == {"tier", "address", "address.city"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from herald.domain.channel import HTML_FIELDS
+from herald.domain.channel import HEADER_FIELDS, HTML_FIELDS, Channel
 from herald.domain.content import Content
 from herald.domain.customer import Customer
 from herald.domain.warning import FieldWarning
@@ -165,6 +165,7 @@ def render(content: Content, channel: str, context: dict, locale: str | None = N
     if channel not in content.channels:
         raise RenderError(f"content {content.id}@{content.version} has no {channel} channel")
     block = content.block(channel, locale)
+    single_line = HEADER_FIELDS.get(Channel(channel), frozenset())
     out: dict[str, Any] = {}
     field = f"channels.{channel}"
     try:
@@ -174,6 +175,10 @@ def render(content: Content, channel: str, context: dict, locale: str | None = N
                 out[name] = {
                     k: _render(v, False, f"{field}.{k}", context) for k, v in value.items()
                 }
+            elif name in single_line:
+                # A subject or title is one line: a CR/LF from event or profile data becomes a
+                # space, so it can't start a new header (or break the MIME library) downstream.
+                out[name] = " ".join(_render(value, False, field, context).split())
             else:
                 out[name] = _render(value, name in HTML_FIELDS, field, context).strip()
     except _liquid_error() as exc:

@@ -26,7 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from herald.admin import users
-from herald.domain.document import check_json
+from herald.domain.document import check_json, check_json_fields
 from herald.errors import (
     BadRequest,
     HeraldError,
@@ -239,7 +239,10 @@ def parse_json_text(text: str) -> Any:
             f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             field="body",
         ) from exc
-    check_json(doc, "body")
+    if isinstance(doc, dict):
+        check_json_fields(doc)  # errors name the path inside the body: data.items[0]
+    else:
+        check_json(doc, "body")
     return doc
 
 
