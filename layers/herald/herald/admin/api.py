@@ -224,6 +224,12 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+def _number(text: str) -> int | float:
+    """JSON has one number type: 3.0 is the integer 3 (JSON Schema agrees), so it reads as one."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
 def _no_constant(name: str) -> None:
     raise InvalidRequest(f"{name} is not JSON (numbers must be finite)", field="body")
 
@@ -231,7 +237,9 @@ def _no_constant(name: str) -> None:
 def parse_json_text(text: str) -> Any:
     """Strict JSON: no NaN/Infinity, bounded integers, bounded nesting, valid Unicode."""
     try:
-        doc = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+        doc = json.loads(
+            text, parse_int=_bounded_int, parse_float=_number, parse_constant=_no_constant
+        )
     except RecursionError as exc:
         raise InvalidRequest("the body is nested too deeply", field="body") from exc
     except json.JSONDecodeError as exc:
@@ -273,7 +281,9 @@ def check_body(handler, event: dict, context: Any) -> dict:
             kind = _content_type(event)
             if kind is not None and kind not in _JSON_TYPES and not kind.endswith("+json"):
                 raise UnsupportedMediaType(f"send application/json, not {kind}", field="body")
-            parse_json_text(text)
+            doc = parse_json_text(text)
+            # What routes read is what was checked: integral numbers as integers, ASCII escapes
+            event["body"] = json.dumps(doc)
             _set_json_content_type(event)
     except HeraldError as exc:
         return {

@@ -22,6 +22,9 @@ from herald.domain.document import EVENT_NAME_PATTERN, ID_PATTERN
 from herald.domain.rule import MAX_PRIORITY
 from herald.domain.version import MAX_VERSION
 
+# A map whose keys have a pattern: JSON Schema's patternProperties alone would let any other key
+# through, so the map is closed to keys that don't match.
+CLOSED = {"additionalProperties": False}
 MAX_TEXT = 100_000  # one template field; the body limit (256 KB) bounds the whole document
 MAX_CONDITION = 4096
 
@@ -160,9 +163,9 @@ class RuleDraft(Rule):
 
 class Email(Body):
     subject: NonEmptyTemplate
-    html: NonEmptyTemplate | None = None
-    text: NonEmptyTemplate | None = None
-    from_name: Template | None = None
+    html: NonEmptyTemplate = None  # type: ignore[assignment]  # absent, never null
+    text: NonEmptyTemplate = None  # type: ignore[assignment]
+    from_name: Template = None  # type: ignore[assignment]
 
     model_config = ConfigDict(
         extra="forbid",
@@ -182,23 +185,25 @@ class Sms(Body):
 
 
 class Push(Body):
-    title: Template | None = None
+    title: Template = None  # type: ignore[assignment]
     body: NonEmptyTemplate
-    data: dict[str, Template] | None = None
+    data: dict[str, Template] = None  # type: ignore[assignment]
 
 
 class Web(Body):
-    headline: Template | None = None
-    body: Template | None = None
-    cta_url: Template | None = None
-    image_url: Template | None = None
+    headline: Template = None  # type: ignore[assignment]
+    body: Template = None  # type: ignore[assignment]
+    cta_url: Template = None  # type: ignore[assignment]
+    image_url: Template = None  # type: ignore[assignment]
 
 
 class Channels(Body):
-    email: Email | None = None
-    sms: Sms | None = None
-    push: Push | None = None
-    web: Web | None = None
+    """Each channel's templates (a channel is absent, never null)."""
+
+    email: Email = None  # type: ignore[assignment]
+    sms: Sms = None  # type: ignore[assignment]
+    push: Push = None  # type: ignore[assignment]
+    web: Web = None  # type: ignore[assignment]
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
@@ -210,29 +215,29 @@ class Channels(Body):
 
 
 class EmailOverride(Body):
-    subject: Template | None = None
-    html: Template | None = None
-    text: Template | None = None
-    from_name: Template | None = None
+    subject: Template = None  # type: ignore[assignment]
+    html: Template = None  # type: ignore[assignment]
+    text: Template = None  # type: ignore[assignment]
+    from_name: Template = None  # type: ignore[assignment]
 
 
 class SmsOverride(Body):
-    text: Template | None = None
+    text: Template = None  # type: ignore[assignment]
 
 
 class PushOverride(Body):
-    title: Template | None = None
-    body: Template | None = None
-    data: dict[str, Template] | None = None
+    title: Template = None  # type: ignore[assignment]
+    body: Template = None  # type: ignore[assignment]
+    data: dict[str, Template] = None  # type: ignore[assignment]
 
 
 class LocaleOverrides(Body):
     """A locale's overrides of the content's channels (only channels the content has)."""
 
-    email: EmailOverride | None = None
-    sms: SmsOverride | None = None
-    push: PushOverride | None = None
-    web: Web | None = None
+    email: EmailOverride = None  # type: ignore[assignment]
+    sms: SmsOverride = None  # type: ignore[assignment]
+    push: PushOverride = None  # type: ignore[assignment]
+    web: Web = None  # type: ignore[assignment]
 
 
 Locale = Annotated[str, Field(pattern=LOCALE_PATTERN.pattern)]
@@ -244,7 +249,7 @@ class Content(Body):
     id: Id
     name: str | None = Field(None, max_length=200)
     channels: Channels
-    locales: dict[Locale, LocaleOverrides] = Field(default_factory=dict)
+    locales: dict[Locale, LocaleOverrides] = Field(default_factory=dict, json_schema_extra=CLOSED)
 
 
 class ContentDraft(Content):
@@ -267,9 +272,9 @@ class PushDevice(Body):
 
 
 class Consent(Body):
-    email: bool | None = None
-    sms: bool | None = None
-    push: bool | None = None
+    email: bool = None  # type: ignore[assignment]
+    sms: bool = None  # type: ignore[assignment]
+    push: bool = None  # type: ignore[assignment]
 
 
 class Profile(Body):
@@ -325,8 +330,12 @@ class Simulation(Body):
     customer: Profile | CustomerRef | None = Field(
         None, description="default: the stored customer of event.customer_id"
     )
-    rules: dict[Id, Version] = Field(default_factory=dict, description="rule id -> version")
-    contents: dict[Id, Version] = Field(default_factory=dict, description="content id -> version")
+    rules: dict[Id, Version] = Field(
+        default_factory=dict, description="rule id -> version", json_schema_extra=CLOSED
+    )
+    contents: dict[Id, Version] = Field(
+        default_factory=dict, description="content id -> version", json_schema_extra=CLOSED
+    )
     now: str | None = Field(None, json_schema_extra={"format": "date-time"})
 
 
@@ -385,8 +394,182 @@ class Error(BaseModel):
 
 
 class Warning(BaseModel):
+    """Saved, but said: probably not what was meant (an event or field never seen, …)."""
+
     code: str
     message: str
     field: str
     line: int | None = None
     column: int | None = None
+
+
+# --------------------------------------------------------------------------- answers
+
+
+class Answer(BaseModel):
+    """What the API answers: every field documented (a new one is a contract change)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Standing(Answer):
+    """Where a version stands (added to the document in every answer about a version)."""
+
+    version: int
+    state: Literal["draft", "published", "paused", "archived"]
+    published_version: int | None
+    latest_version: int
+    live: bool
+    created_by: str
+    created_at: str
+    warnings: list[Warning] = Field(default_factory=list, description="on create and save")
+
+
+class RuleView(Rule, Standing):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ContentView(Content, Standing):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Summary(Answer):
+    id: str
+    state: Literal["draft", "published", "paused", "archived"]
+    latest_version: int
+    published_version: int | None
+    updated_at: str | None
+    updated_by: str | None
+
+
+class Summaries(Answer):
+    items: list[Summary]
+
+
+class RuleVersions(Answer):
+    items: list[RuleView]
+
+
+class ContentVersions(Answer):
+    items: list[ContentView]
+
+
+class PolicyView(Answer):
+    consent_required: bool
+    quiet_hours: QuietHours | None
+    caps: list[Cap]
+    default_timezone: str
+    max_messages_per_event: int
+    version: int = Field(description="0 before the first change; send it back as expected_version")
+    updated_at: str | None
+    updated_by: str | None
+
+
+class Rendered(Answer):
+    id: str
+    version: int
+    locale: str | None
+    rendered: dict[str, dict[str, Any]] = Field(
+        description="per channel: the rendered fields, or {error} for a channel that failed"
+    )
+    warnings: list[Warning] = Field(default_factory=list)
+
+
+class RuleTrace(Answer):
+    rule_id: str
+    version: int
+    priority: int
+    matched: bool | None
+    branch: Literal["then", "else"] | None = None
+    skipped: str | None = None
+    error: str | None = None
+
+
+class ActionTrace(Answer):
+    rule_id: str
+    kind: Literal["send", "offer", "route", "alert", "update_profile"]
+    outcome: str
+    branch: str | None = None
+    index: int | None = None
+    channel: str | None = None
+    content: str | None = None
+    placement: str | None = None
+    reason: str | None = None
+    message_id: str | None = None
+    send_at: str | None = None
+
+
+class Trace(Answer):
+    event_id: str
+    event_name: str
+    customer_id: str
+    decided_at: str
+    ruleset_revision: str
+    rules: list[RuleTrace]
+    actions: list[ActionTrace]
+    effects_done: bool
+
+
+class SimulatedMessage(Answer):
+    message_id: str
+    rule_id: str
+    rule_version: int
+    channel: str
+    content: str
+    status: str
+    reason: str | None
+    send_at: str | None
+
+
+class SimulatedOffer(Answer):
+    rule_id: str
+    placement: str
+    content: str
+    value: Any
+
+
+class SimulationResult(Answer):
+    trace: Trace
+    messages: list[SimulatedMessage]
+    offers: list[SimulatedOffer]
+    customer_known: bool
+    sent: Literal[False]
+
+
+class EventType(Answer):
+    name: str
+    count: int
+    fields: list[str]
+    first_seen: str | None
+    last_seen: str | None
+
+
+class EventCatalogue(Answer):
+    events: list[EventType]
+    profile_attributes: list[str]
+
+
+class AuditEntry(Answer):
+    entity: Literal["rule", "content", "policy"]
+    id: str
+    action: str
+    user: str
+    at: str
+    from_version: int | None
+    to_version: int | None
+
+
+class AuditLog(Answer):
+    items: list[AuditEntry]
+
+
+class TimelineEntry(BaseModel):
+    """A decision trace (``kind`` trace) or a message (``kind`` message) with its status."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["trace", "message"]
+
+
+class Timeline(Answer):
+    items: list[TimelineEntry]

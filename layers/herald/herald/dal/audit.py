@@ -39,9 +39,21 @@ def for_entity(entity: str, entity_id: str, limit: int = 100) -> list[AuditEntry
     return [AuditEntry(**i.doc) for i in items]
 
 
-def recent(limit: int = 100) -> list[AuditEntry]:
-    """The newest changes across every entity."""
+def search(
+    entity: str | None = None, entity_id: str | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """The newest changes, of one kind of entity and/or of one id (both: one query; otherwise
+    a scan — the trail grows by human actions, a few hundred a day at most)."""
+    if entity is not None and entity_id is not None:
+        return for_entity(entity, entity_id, limit)
     bind()
-    entries = [AuditEntry(**i.doc) for i in AuditItem.scan()]
+    condition = None
+    if entity is not None:
+        condition = AuditItem.entity_key.startswith(f"{entity}#")
+    entries = [
+        AuditEntry(**i.doc)
+        for i in AuditItem.scan(condition)
+        if entity_id is None or i.doc.get("id") == entity_id
+    ]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[: min(limit, MAX_LIMIT)]

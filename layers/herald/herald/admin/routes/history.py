@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from herald.admin import history
+from herald.admin import bodies, history
 from herald.admin.api import caller
-from herald.admin.routes import ERRORS
+from herald.admin.routes import CustomerId, answers
+from herald.domain.document import ID_PATTERN
 
 router = Router()
 
 
 @router.get(
-    "/audit", summary="who changed what, when, from which version to which", responses=ERRORS
+    "/audit",
+    summary="who changed what, when, from which version to which (newest first)",
+    responses=answers(bodies.AuditLog),
 )
 def audit_log(
-    entity: Annotated[str | None, Query(description="rule, content or policy")] = None,
-    entity_id: Annotated[str | None, Query(alias="id")] = None,
+    entity: Annotated[
+        Literal["rule", "content", "policy"] | None, Query(description="one kind of entity")
+    ] = None,
+    entity_id: Annotated[
+        str | None, Query(alias="id", pattern=ID_PATTERN.pattern, description="one id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict:
     return {"items": history.audit_log(caller(router), entity, entity_id, limit)}
@@ -28,7 +35,9 @@ def audit_log(
 @router.get(
     "/customers/<customer_id>/timeline",
     summary="recent decisions and messages, with why",
-    responses=ERRORS,
+    responses=answers(bodies.Timeline),
 )
-def timeline(customer_id: str, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def timeline(
+    customer_id: CustomerId, limit: Annotated[int, Query(ge=1, le=history.MAX_TIMELINE)] = 50
+) -> dict:
     return {"items": history.timeline(caller(router), customer_id, limit)}
