@@ -79,6 +79,7 @@ def _measure(ops: int) -> dict:
 
     from herald.dal import customers
     from herald.domain.customer import parse_customer
+    from herald.domain.event import from_envelope
     from herald.service import decide
     from herald.settings import settings
 
@@ -118,15 +119,17 @@ def _measure(ops: int) -> dict:
 
     def decided_version() -> int | None:
         n[0] += 1
-        outcome = decide.handle_event(
-            {
-                "id": f"live-{n[0]}",
-                "detail-type": "bench.event",
-                "detail": {"customer_id": "bench-c", "total": 1},
-            }
+        outcome = decide.handle(
+            from_envelope(
+                {
+                    "id": f"live-{n[0]}",
+                    "detail-type": "bench.event",
+                    "detail": {"customer_id": "bench-c", "total": 1},
+                }
+            )
         )
-        rules = [r for r in outcome.trace["rules"] if r["rule_id"] == "bench-rule"]
-        return rules[0]["version"] if rules else None
+        rules = [r for r in outcome.trace.rules if r.rule_id == "bench-rule"]
+        return rules[0].version if rules else None
 
     current = decided_version()  # warm: the cache holds the live version
     body = {**RULE, "priority": 7, "expected_version": ops + 1}

@@ -17,8 +17,10 @@ EVENT_NAMES = [f"event.kind_{i:02d}" for i in range(50)]
 TIERS = ["bronze", "silver", "gold", "platinum"]
 
 
-def _profile(rng: random.Random, i: int) -> dict:
-    """A realistic profile: ~40 attributes of mixed types."""
+def _profile(rng: random.Random, i: int):
+    """A realistic stored customer: ~40 attributes of mixed types."""
+    from herald.domain.customer import CustomerState, stored_customer
+
     attributes = {
         "tier": rng.choice(TIERS),
         "first_name": f"Customer{i}",
@@ -32,7 +34,7 @@ def _profile(rng: random.Random, i: int) -> dict:
         attributes[f"attr_{k:02d}"] = rng.choice(
             [rng.randint(0, 100), f"v{rng.randint(0, 9)}", rng.random() < 0.5]
         )
-    return {
+    profile = {
         "customer_id": f"c-{i}",
         "email": f"c{i}@example.com",
         "phone": "+14155550100",
@@ -40,10 +42,8 @@ def _profile(rng: random.Random, i: int) -> dict:
         "locale": "fr",
         "consent": {"email": True, "sms": True, "push": True},
         "attributes": attributes,
-        "suppressed": {},
-        "contact_log": [],
-        "rev": 1,
     }
+    return CustomerState(stored_customer(profile, f"c-{i}"), revision=1)
 
 
 def _rules(rng: random.Random, n: int = 1000) -> list:
@@ -136,7 +136,11 @@ def engine_figures(seconds: float = 3.0) -> dict:
     from herald import expressions
 
     conditions = [c.condition.compiled for c in ruleset.by_event[EVENT_NAMES[0]]]
-    full = {"event": events[0].detail, "customer": customers[0], "now": "2026-11-24T12:00:00.000Z"}
+    full = {
+        "event": events[0].detail,
+        "customer": customers[0].context,
+        "now": "2026-11-24T12:00:00.000Z",
+    }
     projected = expressions.project(full, ruleset.paths_by_event[EVENT_NAMES[0]])
     raw_full_us = _us_per_evaluation(conditions, full)
     raw_projected_us = _us_per_evaluation(conditions, projected)
@@ -209,7 +213,7 @@ def render_figures(seconds: float = 2.0) -> dict:
     )
     rng = random.Random(3)
     context = {
-        "customer": _profile(rng, 1),
+        "customer": _profile(rng, 1).context,
         "event": {
             "cart_total": 180.5,
             "currency": "EUR",
@@ -234,6 +238,7 @@ def aws_call_figures(events: int = 200) -> dict:
     from herald import runtime
     from herald.dal import customers
     from herald.domain.customer import parse_customer
+    from herald.domain.event import from_envelope
     from herald.service import decide
     from herald_dev import rulesfiles
     from herald_dev.local import stack as local_stack
@@ -265,23 +270,19 @@ def aws_call_figures(events: int = 200) -> dict:
         rulesfiles.load_into_tables(ROOT / "rules", echo=lambda _line: None)
         rng = random.Random(5)
         for i in range(50):
-            doc = _profile(rng, i)
+            doc = _profile(rng, i).profile.to_doc()
             doc["attributes"]["tier"] = "gold"
-            customers.upsert(
-                parse_customer(
-                    {k: v for k, v in doc.items() if k not in ("suppressed", "contact_log", "rev")}
-                )
-            )
+            customers.upsert(parse_customer(doc))
         # A botocore event hook on every client created from here on (pynamodb's included).
         botocore.handlers.BUILTIN_HANDLERS.append(hook)
         try:
             runtime.reset()
             for i in range(20):  # warm: ruleset loaded, clients created
-                decide.handle_event(envelope(i))
+                decide.handle(from_envelope(envelope(i)))
             calls.clear()
             t0 = time.perf_counter()
             for i in range(20, 20 + events):
-                decide.handle_event(envelope(i))
+                decide.handle(from_envelope(envelope(i)))
             elapsed = time.perf_counter() - t0
         finally:
             botocore.handlers.BUILTIN_HANDLERS.remove(hook)
@@ -324,6 +325,7 @@ def cold_import_figures(runs: int = 5) -> dict:
         "SETTINGS_TABLE",
         "AUDIT_TABLE",
         "SUPPRESSION_TABLE",
+        "CATALOGUE_TABLE",
         "SEND_QUEUE_URL",
         "SEND_DLQ_URL",
         "DECIDE_DLQ_URL",

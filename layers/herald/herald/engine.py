@@ -25,6 +25,8 @@ from herald.domain.message import OUTGOING, message_id_for
 from herald.domain.rule import Rule
 from herald.domain.trace import ActionTrace, Outcome, RuleTrace, Trace
 
+_OUTCOMES = {status: Outcome(status) for status in ("queued", "deferred", "suppressed", "capped")}
+
 # Effects that leave the decision's own write (a queue, a topic): run after it, at least once.
 EXTERNAL_EFFECTS = frozenset({ActionKind.ROUTE, ActionKind.ALERT})
 
@@ -71,7 +73,7 @@ class Ruleset:
         return ref.version or self.content_versions.get(ref.id)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlannedMessage:
     """A message action that survived matching, with the contact policy's verdict."""
 
@@ -88,7 +90,7 @@ class PlannedMessage:
     verdict: policy.Verdict
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlannedEffect:
     """A route, alert or profile update to run alongside the messages."""
 
@@ -96,7 +98,7 @@ class PlannedEffect:
     action: Effect
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Offer:
     rule_id: str
     rule_version: int
@@ -106,7 +108,7 @@ class Offer:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     event: Event
     trace: Trace
@@ -141,22 +143,15 @@ def _unknown_profile(customer_id: str) -> dict:
     return {"customer_id": customer_id, "attributes": {}, "consent": {}}
 
 
-def _evaluate(condition: expressions.Condition, context: dict) -> tuple[bool | None, str | None]:
-    """(matched, None), or (None, why) when the condition could not be evaluated."""
-    try:
-        return condition.compiled.evaluate(context) is True, None
-    except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
-        return None, expressions.describe_error(exc)
-
-
 def decide(
     ruleset: Ruleset,
     event: Event,
     customer: CustomerState | None,
     now: datetime,
-    contact_policy: policy.ContactPolicy = policy.DEFAULT,
+    contact_policy: policy.ContactPolicy | None = None,
 ) -> Decision:
-    """Evaluate the event's rules in priority order and arbitrate the resulting messages."""
+    """Evaluate the event's rules in priority order and arbitrate the resulting messages
+    (under ``contact_policy``, the default one when None)."""
     now_iso = iso(now)
     profile = customer.context if customer is not None else _unknown_profile(event.customer_id)
     context = expressions.project(
@@ -176,12 +171,14 @@ def decide(
                 )
             )
             continue
-        matched: bool | None = True
+        matched = True
         if compiled.condition is not None:
-            matched, error = _evaluate(compiled.condition, context)
-            if matched is None:
+            try:
+                matched = compiled.condition.compiled.evaluate(context) is True
+            except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
+                error = expressions.describe_error(exc)
                 rule_traces.append(
-                    RuleTrace(rule.id, rule.version, rule.priority, None, error=error)
+                    RuleTrace(rule.id, rule.version, rule.priority, None, None, None, error)
                 )
                 continue
         actions = rule.then if matched else rule.else_
@@ -207,8 +204,12 @@ def decide(
                     )
             else:
                 effects.append(PlannedEffect(rule.id, action))
-    messages, action_traces, contact_log = _arbitrate(
-        event, sends, ruleset, customer, now, now_iso, contact_policy
+    messages, action_traces, contact_log = (
+        _arbitrate(
+            event, sends, ruleset, customer, now, now_iso, contact_policy or policy.default()
+        )
+        if sends
+        else ([], [], None)
     )
     action_traces += [ActionTrace(e.rule_id, e.action.kind, Outcome.RUN) for e in effects]
     action_traces += [
@@ -244,8 +245,7 @@ def _arbitrate(
     contact_policy: policy.ContactPolicy,
 ) -> tuple[list[PlannedMessage], list[ActionTrace], tuple[Contact, ...] | None]:
     """Contact policy first, then at most ``max_messages_per_event``, highest priority first."""
-    if not sends:
-        return [], [], None
+    decision_id = event.decision_id  # hashed once: every message id of the event derives from it
     log = policy.recent_contacts(
         customer.contact_log if customer else (), now, contact_policy.longest_window
     )
@@ -277,8 +277,8 @@ def _arbitrate(
                 contact_log=log,
                 now=now,
             )
-            outcome, reason = Outcome(verdict.status), verdict.reason
-        message_id = message_id_for(event.decision_id, rule.id, branch, index) if verdict else None
+            outcome, reason = _OUTCOMES[verdict.status], verdict.reason
+        message_id = message_id_for(decision_id, rule.id, branch, index) if verdict else None
         traces.append(
             ActionTrace(
                 rule.id,

@@ -16,10 +16,10 @@ from typing import Generic, TypeVar
 from herald import expressions, rendering
 from herald.dal import catalogue
 from herald.dal.versions import contents
-from herald.domain.catalogue import Catalogue, Reference, check_event_name, check_references
+from herald.domain.catalogue import Catalogue
 from herald.domain.content import Content, ContentRef, parse_content
 from herald.domain.rule import Rule, parse_rule
-from herald.domain.warning import FieldWarning
+from herald.domain.warning import FieldWarning, Reference, check_event_name, check_references
 from herald.errors import Conflict, NotFound, ValidationError
 
 T = TypeVar("T")

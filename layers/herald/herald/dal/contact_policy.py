@@ -49,12 +49,12 @@ def current() -> policy.ContactPolicy:
     """The policy in force: the stored one, or the default until someone edits it."""
     doc = get().doc
     if doc is None:
-        return policy.DEFAULT
+        return policy.default()
     try:
         return policy.parse_policy(doc)
     except ValidationError as exc:  # validated on PUT; never let a bad item stop sending
         logger.error("stored contact policy is invalid; using the default", error=exc.message)
-        return policy.DEFAULT
+        return policy.default()
 
 
 class PolicyCache:

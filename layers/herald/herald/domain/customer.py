@@ -89,7 +89,7 @@ def unknown_customer(customer_id: str) -> Customer:
     return Customer(customer_id)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per entry of every contact log read: not frozen, for speed
 class Contact:
     """One marketing message in the contact log: the caps count these."""
 

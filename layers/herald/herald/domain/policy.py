@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Category
@@ -156,10 +156,19 @@ def parse_policy(doc: Any) -> ContactPolicy:
     return ContactPolicy(consent, quiet, tuple(caps), tz, mmpe, normalised)
 
 
-DEFAULT = parse_policy(DEFAULT_POLICY)
+@cache
+def default() -> ContactPolicy:
+    """The policy in force until someone edits it (built on first use: it loads time zones)."""
+    return parse_policy(DEFAULT_POLICY)
 
 
-@dataclass(frozen=True, slots=True)
+def __getattr__(name: str) -> ContactPolicy:
+    if name == "DEFAULT":  # policy.DEFAULT, without paying for it at import (cold start)
+        return default()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dataclass(slots=True)  # per candidate message: not frozen, for speed (see domain.trace)
 class Verdict:
     """What the policy says of one message: ``status`` is queued, suppressed, capped or deferred."""
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from herald import engine
 from herald.dal import customers, records
 from herald.domain.clock import iso, utcnow
-from herald.domain.event import Event, from_eventbridge
+from herald.domain.event import Event, from_envelope
 from herald.domain.message import Message, MessageStatus
 from herald.domain.trace import Trace
 from herald.errors import Conflict
@@ -36,22 +36,15 @@ class Outcome:
     deferred: list[str] = field(default_factory=list)
 
 
-def on_eventbridge(envelope) -> dict:
-    """The decide function's one call: an EventBridge event (powertools ``EventBridgeEvent``)
-    decided, or parked on the decide DLQ with the reason when it can never be decided."""
+def on_eventbridge(envelope: dict) -> dict:
+    """The decide function's one call: an EventBridge event decided, or parked on the decide
+    DLQ with the reason when it can never be decided."""
     try:
-        event = from_eventbridge(
-            detail_type=envelope.get("detail-type"),
-            detail=envelope.get("detail"),
-            envelope_id=envelope.get("id"),
-            time=envelope.get("time"),
-            source=envelope.get("source"),
-        )
-        outcome = handle(event)
+        outcome = handle(from_envelope(envelope))
     except Exception as exc:  # one mapping decides: retry (raise) or park with the reason
         if dead_letters.disposition(exc) == dead_letters.Disposition.RETRY:
             raise
-        reason = dead_letters.park(settings().decide_dlq_url, dict(envelope), exc)
+        reason = dead_letters.park(settings().decide_dlq_url, envelope, exc)
         logger.warning("event parked", reason=reason, error=type(exc).__name__)
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         return {"status": "rejected", "reason": reason}

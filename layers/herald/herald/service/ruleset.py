@@ -23,23 +23,23 @@ from herald.settings import settings
 
 class RulesetCache:
     def __init__(self) -> None:
-        self.ruleset: Ruleset | None = None
-        self.policy: policy.ContactPolicy = policy.DEFAULT
-        self.checked_at = 0.0
+        self.clear()
 
     def clear(self) -> None:
-        self.ruleset = None
-        self.policy = policy.DEFAULT
+        self.ruleset: Ruleset | None = None
+        self.policy: policy.ContactPolicy | None = None
         self.checked_at = 0.0
 
     def get(self, clock=time.monotonic) -> tuple[Ruleset, policy.ContactPolicy]:
         now = clock()
-        if self.ruleset is not None and now - self.checked_at < settings().ruleset_refresh_seconds:
+        fresh = now - self.checked_at < settings().ruleset_refresh_seconds
+        if self.ruleset is not None and self.policy is not None and fresh:
             return self.ruleset, self.policy
         revision = str(versions.ruleset_revision())
         if self.ruleset is None or revision != self.ruleset.revision:
             self.ruleset, self.policy = load(revision)
         self.checked_at = now
+        assert self.policy is not None  # load() read it with the ruleset
         return self.ruleset, self.policy
 
 
