@@ -108,3 +108,211 @@ def _resolver() -> tpl.Resolver:
     from herald_dev.local import stack
 
     return stack.describe().resolver
+
+
+# ----------------------------------------------------------------------------- least privilege
+# The policies are evaluated, not pattern-matched: statements of the deployed (transformed)
+# template are resolved with concrete values, then a small IAM evaluator answers "may this
+# principal do this action on this resource, in this request context?". Explicit Deny wins,
+# as in IAM; an unsupported condition operator fails the test rather than being guessed.
+
+ACCOUNT, REGION = tpl.ACCOUNT_ID, "us-east-1"
+APNS_APP = f"arn:aws:sns:{REGION}:{ACCOUNT}:app/APNS/herald-ios"
+FCM_APP = f"arn:aws:sns:{REGION}:{ACCOUNT}:app/GCM/herald-android"
+WITH_PUSH = {"ApnsPlatformApplicationArn": APNS_APP, "FcmPlatformApplicationArn": FCM_APP}
+
+
+class _Resolver(tpl.Resolver):
+    """The local resolver plus the functions the policies use and local runs don't."""
+
+    def resolve(self, node):
+        if isinstance(node, dict) and len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "Fn::Select":
+                return self.resolve(arg[1])[int(arg[0])]
+            if key == "Fn::Split":
+                return str(self.resolve(arg[1])).split(arg[0])
+            if key == "Fn::Or":
+                return any(self.resolve(a) for a in arg)
+        return super().resolve(node)
+
+
+def _deployed(transformed: dict, parameters: dict | None = None):
+    """(resources resolved as CloudFormation would, with these parameters; the resolver)."""
+    from herald_dev.local import stack
+
+    base = stack.describe(parameters=parameters).resolver
+    r = _Resolver(transformed, dict(base.parameters), dict(base.refs), dict(base.attrs), REGION)
+    for name, resource in transformed["Resources"].items():  # what SAM generated
+        if resource["Type"] == "AWS::Events::Rule":
+            r.attrs.setdefault((name, "Arn"), f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}")
+        r.refs.setdefault(name, name)
+        r.attrs.setdefault((name, "Arn"), f"arn:aws:local:{REGION}:{ACCOUNT}:{name}")
+    resources = {}
+    for name, resource in transformed["Resources"].items():
+        if resource.get("Condition") and not r.condition(resource["Condition"]):
+            continue
+        resources[name] = {**resource, "Properties": r.resolve(resource.get("Properties", {}))}
+    return resources, r
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _like(pattern: str, value: str, *, case: bool = True) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
+
+
+_OPERATORS = {
+    "StringEquals": lambda want, got: want == got,
+    "StringLike": _like,
+    "ArnEquals": _like,  # both ARN operators take wildcards
+    "ArnLike": _like,
+}
+
+
+def _conditions_hold(condition: dict, context: dict) -> bool:
+    keys = {k.lower(): v for k, v in context.items()}
+    for operator, tests in condition.items():
+        assert operator in _OPERATORS, f"the evaluator does not know {operator}"
+        for key, wanted in tests.items():
+            got = keys.get(key.lower())
+            if got is None or not any(_OPERATORS[operator](w, got) for w in _list(wanted)):
+                return False
+    return True
+
+
+def _applies(statement: dict, action: str, resource: str, context: dict, principal=None) -> bool:
+    if "Action" in statement:
+        if not any(_like(a, action, case=False) for a in _list(statement["Action"])):
+            return False
+    elif any(_like(a, action, case=False) for a in _list(statement["NotAction"])):
+        return False
+    if "Resource" in statement:
+        if not any(_like(p, resource) for p in _list(statement["Resource"])):
+            return False
+    elif any(_like(p, resource) for p in _list(statement.get("NotResource", []))):
+        return False  # (a role's trust policy has neither: it is about the role itself)
+    if principal is not None:
+        services = _list((statement.get("Principal") or {}).get("Service", []))
+        if principal not in services:
+            return False
+    return _conditions_hold(statement.get("Condition") or {}, context)
+
+
+def _allowed(statements: list, action: str, resource: str, context=None, principal=None) -> bool:
+    context = context or {}
+    hits = [s for s in statements if _applies(s, action, resource, context, principal)]
+    return any(s["Effect"] == "Allow" for s in hits) and not any(
+        s["Effect"] == "Deny" for s in hits
+    )
+
+
+def _role_statements(resources: dict, role: str) -> list:
+    policies = resources[role]["Properties"].get("Policies") or []
+    return [s for p in policies for s in _list(p["PolicyDocument"]["Statement"])]
+
+
+def _function_roles(resources: dict) -> list[str]:
+    return [
+        n
+        for n, r in resources.items()
+        if r["Type"] == "AWS::IAM::Role" and n.endswith("FunctionRole")
+    ]
+
+
+SNS_NOT_OURS = [
+    f"arn:aws:sns:{REGION}:{ACCOUNT}:someone-elses-topic",
+    f"arn:aws:sns:{REGION}:999999999999:another-accounts-topic",
+    f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/APNS/another-app/0b1c",
+    f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/GCM/herald-android-but-not/0b1c",
+]
+
+
+@pytest.mark.parametrize("parameters", [{}, WITH_PUSH], ids=["no push apps", "push apps"])
+def test_no_function_may_publish_to_a_topic_or_endpoint_that_is_not_its_own(
+    transformed, parameters
+):
+    resources, _ = _deployed(transformed, parameters)
+    for role in _function_roles(resources):
+        statements = _role_statements(resources, role)
+        for target in SNS_NOT_OURS:
+            assert not _allowed(statements, "sns:Publish", target), (role, target)
+
+
+def test_send_reaches_phone_numbers_and_this_stacks_push_endpoints_only(transformed):
+    resources, r = _deployed(transformed, WITH_PUSH)
+    send = _role_statements(resources, "SendFunctionRole")
+    # SMS: phone numbers are not ARNs
+    assert _allowed(send, "sns:Publish", "+15555550100")
+    # Push: endpoints of the two configured applications, created under those applications
+    assert _allowed(
+        send, "sns:Publish", f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/APNS/herald-ios/1a2b"
+    )
+    assert _allowed(
+        send, "sns:Publish", f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/GCM/herald-android/3c"
+    )
+    assert _allowed(send, "sns:CreatePlatformEndpoint", APNS_APP)
+    assert not _allowed(
+        send, "sns:CreatePlatformEndpoint", f"arn:aws:sns:{REGION}:{ACCOUNT}:app/APNS/x"
+    )
+    # Alerts are decide's, on its own topic only
+    decide = _role_statements(resources, "DecideFunctionRole")
+    assert _allowed(decide, "sns:Publish", r.ref("AlertsTopic"))
+    assert not _allowed(decide, "sns:Publish", "+15555550100")
+
+
+def test_without_push_apps_no_endpoint_statement_is_left(transformed):
+    resources, _ = _deployed(transformed, {})
+    send = _role_statements(resources, "SendFunctionRole")
+    assert all(s.get("Resource") != [] for s in send)  # an empty list would fail to deploy
+    assert not _allowed(send, "sns:CreatePlatformEndpoint", APNS_APP)
+
+
+def test_email_is_sent_only_as_the_sender_through_the_configuration_set(transformed):
+    resources, r = _deployed(transformed, {"SenderEmail": "news@shop.example"})
+    send = _role_statements(resources, "SendFunctionRole")
+    config_set = f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{r.ref('SesConfigurationSet')}"
+    as_sender = {"ses:FromAddress": "news@shop.example"}
+    for action in ("ses:SendEmail", "ses:SendRawEmail"):  # SES v2 raw content is SendRawEmail
+        for identity in ("news@shop.example", "shop.example"):
+            arn = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{identity}"
+            assert _allowed(send, action, arn, as_sender), (action, identity)
+        assert _allowed(send, action, config_set, as_sender)
+        # neither another identity (whatever the From address) nor another From address
+        other = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/other.example"
+        assert not _allowed(send, action, other, as_sender)
+        assert not _allowed(send, action, other, {"ses:FromAddress": "x@other.example"})
+        identity = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/shop.example"
+        assert not _allowed(send, action, identity, {"ses:FromAddress": "ceo@shop.example"})
+    for role in set(_function_roles(resources)) - {"SendFunctionRole"}:
+        assert not any(
+            _allowed(_role_statements(resources, role), a, "*", as_sender)
+            for a in ("ses:SendEmail", "ses:SendRawEmail")
+        ), role
+
+
+def test_send_polls_only_its_own_queue(transformed):
+    # SAM's managed AWSLambdaSQSQueueExecutionRole allows every queue; the role's Deny narrows it
+    resources, r = _deployed(transformed)
+    send = _role_statements(resources, "SendFunctionRole")
+    send += [
+        {"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}
+    ]  # the managed policy
+    assert _allowed(send, "sqs:ReceiveMessage", r.getatt("SendQueue", "Arn"))
+    assert not _allowed(send, "sqs:ReceiveMessage", r.getatt("RouteHighQueue", "Arn"))
+    assert not _allowed(send, "sqs:ReceiveMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:payroll")
+
+
+def test_functions_carry_no_managed_policy_beyond_logs_tracing_and_their_queue(transformed):
+    allowed = {
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",  # narrowed above
+    }
+    resources, _ = _deployed(transformed)
+    for role in _function_roles(resources):
+        managed = set(resources[role]["Properties"].get("ManagedPolicyArns") or [])
+        assert managed <= allowed, (role, managed - allowed)
