@@ -316,3 +316,14 @@ def test_functions_carry_no_managed_policy_beyond_logs_tracing_and_their_queue(t
     for role in _function_roles(resources):
         managed = set(resources[role]["Properties"].get("ManagedPolicyArns") or [])
         assert managed <= allowed, (role, managed - allowed)
+
+
+def test_every_deployed_queue_is_one_the_template_declares(transformed):
+    # SAM creates a queue of its own for an event's DeadLetterConfig that says "Type: SQS":
+    # nothing would watch it, and `herald dlq` would not see what landed there
+    declared = {n for n, r in tpl.load()["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
+    deployed = {n for n, r in transformed["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
+    assert deployed == declared
+    resources, r = _deployed(transformed)
+    (target,) = resources["DecideFunctionCustomerEvents"]["Properties"]["Targets"]
+    assert target["DeadLetterConfig"]["Arn"] == r.getatt("DecideDLQ", "Arn")
