@@ -318,6 +318,103 @@ def test_functions_carry_no_managed_policy_beyond_logs_tracing_and_their_queue(t
         assert managed <= allowed, (role, managed - allowed)
 
 
+def _resource_policies(resources: dict):
+    """(resource, statement) for every statement that trusts someone by a resource policy."""
+    where = {
+        "AWS::SQS::QueuePolicy": "PolicyDocument",
+        "AWS::SNS::TopicPolicy": "PolicyDocument",
+        "AWS::KMS::Key": "KeyPolicy",
+        "AWS::IAM::Role": "AssumeRolePolicyDocument",
+    }
+    for name, resource in resources.items():
+        if resource["Type"] in where:
+            document = resource["Properties"][where[resource["Type"]]]
+            for statement in _list(document["Statement"]):
+                yield name, statement
+
+
+def test_every_service_principal_is_trusted_only_for_this_stacks_sources(transformed):
+    resources, _ = _deployed(transformed)
+    checked = 0
+    for name, statement in _resource_policies(resources):
+        services = _list((statement.get("Principal") or {}).get("Service", []))
+        if statement["Effect"] != "Allow" or not services or services == ["lambda.amazonaws.com"]:
+            continue  # a function's execution role is assumed by Lambda for that function only
+        keys = {k.lower() for tests in (statement.get("Condition") or {}).values() for k in tests}
+        assert {"aws:sourcearn", "aws:sourceaccount"} <= keys, (name, services)
+        checked += 1
+    assert checked >= 4  # decide DLQ, SES events topic, its key, the scheduler role
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Permission":
+            assert resource["Properties"].get("SourceArn"), name
+
+
+def test_only_the_decide_rule_parks_events_on_the_decide_dlq(transformed):
+    resources, r = _deployed(transformed)
+    statements = [s for n, s in _resource_policies(resources) if n == "DecideDLQPolicy"]
+    dlq = r.getatt("DecideDLQ", "Arn")
+    ours = {
+        "aws:SourceArn": r.getatt("DecideFunctionCustomerEvents", "Arn"),
+        "aws:SourceAccount": ACCOUNT,
+    }
+    assert _allowed(statements, "sqs:SendMessage", dlq, ours, "events.amazonaws.com")
+    theirs = {**ours, "aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/another-rule"}
+    assert not _allowed(statements, "sqs:SendMessage", dlq, theirs, "events.amazonaws.com")
+    assert not _allowed(statements, "sqs:SendMessage", dlq, {}, "events.amazonaws.com")
+
+
+def test_only_herald_schedules_may_assume_the_scheduler_role(transformed):
+    resources, r = _deployed(transformed)
+    trust = [s for n, s in _resource_policies(resources) if n == "SchedulerRole"]
+    role = r.getatt("SchedulerRole", "Arn")
+    ours = {"aws:SourceArn": r.getatt("DeferredSchedules", "Arn"), "aws:SourceAccount": ACCOUNT}
+    assert _allowed(trust, "sts:AssumeRole", role, ours, "scheduler.amazonaws.com")
+    other = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/someone-else"
+    assert not _allowed(
+        trust, "sts:AssumeRole", role, {**ours, "aws:SourceArn": other}, "scheduler.amazonaws.com"
+    )
+    assert not _allowed(
+        trust,
+        "sts:AssumeRole",
+        role,
+        {**ours, "aws:SourceAccount": "999999999999"},
+        "scheduler.amazonaws.com",
+    )
+
+
+def test_only_this_accounts_ses_may_publish_and_encrypt_feedback(transformed):
+    resources, r = _deployed(transformed)
+    topic = r.ref("SesEventsTopic")
+    ses = {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/herald-dev",
+    }
+    foreign = {
+        **ses,
+        "aws:SourceAccount": "999999999999",
+        "aws:SourceArn": f"arn:aws:ses:{REGION}:999999999999:configuration-set/x",
+    }
+    topic_policy = [s for n, s in _resource_policies(resources) if n == "SesEventsTopicPolicy"]
+    assert _allowed(topic_policy, "sns:Publish", topic, ses, "ses.amazonaws.com")
+    assert not _allowed(topic_policy, "sns:Publish", topic, foreign, "ses.amazonaws.com")
+    key_policy = [s for n, s in _resource_policies(resources) if n == "NotificationsKey"]
+    # the key encrypts for the topic SES publishes to (SNS's encryption context), not others
+    named = resources["SesEventsTopic"]["Properties"]["TopicName"]
+    for_topic = {
+        **ses,
+        "kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{named}",
+    }
+    assert _allowed(key_policy, "kms:GenerateDataKey", "*", for_topic, "ses.amazonaws.com")
+    other_topic = {
+        **for_topic,
+        "kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:other",
+    }
+    assert not _allowed(key_policy, "kms:GenerateDataKey", "*", other_topic, "ses.amazonaws.com")
+    assert not _allowed(
+        key_policy, "kms:Decrypt", "*", {**for_topic, **foreign}, "ses.amazonaws.com"
+    )
+
+
 def test_every_deployed_queue_is_one_the_template_declares(transformed):
     # SAM creates a queue of its own for an event's DeadLetterConfig that says "Type: SQS":
     # nothing would watch it, and `herald dlq` would not see what landed there
