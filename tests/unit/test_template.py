@@ -415,6 +415,49 @@ def test_only_this_accounts_ses_may_publish_and_encrypt_feedback(transformed):
     )
 
 
+# ----------------------------------------------------------------------------- guardrails
+
+
+def test_api_access_logs_are_json_without_personal_data_and_expire(transformed):
+    import json
+
+    resources, r = _deployed(transformed)
+    (stage,) = [res for res in resources.values() if res["Type"] == "AWS::ApiGateway::Stage"]
+    setting = stage["Properties"]["AccessLogSetting"]
+    # Then the destination is a log group of this stack that expires
+    groups = [n for n, res in resources.items() if res["Type"] == "AWS::Logs::LogGroup"]
+    (group,) = [n for n in groups if r.getatt(n, "Arn") == setting["DestinationArn"]]
+    assert resources[group]["Properties"]["RetentionInDays"]
+    # And every line is a JSON object (each $context value a string, "-" when absent)
+    line = json.loads(re.sub(r"\$context\.[A-Za-z.]+", "-", setting["Format"]))
+    assert {"requestId", "status", "resource"} <= set(line)
+    # And no field can carry a person: no IP, user agent, caller, claims, or raw path
+    # (/u/{token} and /customers/{id} put tokens and customer ids in the path)
+    variables = set(re.findall(r"\$context\.([A-Za-z.]+)", setting["Format"]))
+    assert not any(v.startswith(("identity.", "authorizer.")) for v in variables), variables
+    assert "path" not in variables and "resourcePath" in variables
+
+
+def test_the_two_person_rule_is_on_unless_the_parameter_turns_it_off():
+    template = tpl.load()
+    assert template["Parameters"]["TwoPersonRule"]["Default"] == "true"
+    for spec in tpl.functions(template, _resolver()).values():
+        assert spec.environment["TWO_PERSON_RULE"] == "true", spec.logical_id
+    from herald_dev.local import stack
+
+    off = stack.describe(parameters={"TwoPersonRule": "false"})
+    assert {s.environment["TWO_PERSON_RULE"] for s in off.functions.values()} == {"false"}
+
+
+def test_mfa_is_required_of_every_user_by_default():
+    template = tpl.load()
+    parameter = template["Parameters"]["RequireMfa"]
+    assert parameter["Default"] == "ON" and "OFF" not in parameter["AllowedValues"]
+    pool = template["Resources"]["UserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == {"Ref": "RequireMfa"}
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+
+
 def test_every_deployed_queue_is_one_the_template_declares(transformed):
     # SAM creates a queue of its own for an event's DeadLetterConfig that says "Type: SQS":
     # nothing would watch it, and `herald dlq` would not see what landed there
