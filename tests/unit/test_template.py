@@ -458,6 +458,26 @@ def test_mfa_is_required_of_every_user_by_default():
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
+def test_every_queue_is_encrypted_at_rest():
+    # checkov's CKV_AWS_27 knows only KMS keys; SSE-SQS is encryption too (see .checkov.yaml)
+    for name, res in tpl.load()["Resources"].items():
+        if res["Type"] == "AWS::SQS::Queue":
+            props = res.get("Properties") or {}
+            assert props.get("SqsManagedSseEnabled") is True or props.get("KmsMasterKeyId"), name
+
+
+def test_every_asynchronously_invoked_function_keeps_what_it_failed_on():
+    # checkov's CKV_AWS_116 asks a DLQ of every function; only async invocations use one
+    # (API Gateway calls synchronously, SQS redrives to the queue's own DLQ)
+    asynchronous = {"EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "S3"}
+    for name, res in tpl.load()["Resources"].items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        events = (res["Properties"].get("Events") or {}).values()
+        if any(e["Type"] in asynchronous for e in events):
+            assert res["Properties"].get("DeadLetterQueue"), name
+
+
 def test_every_deployed_queue_is_one_the_template_declares(transformed):
     # SAM creates a queue of its own for an event's DeadLetterConfig that says "Type: SQS":
     # nothing would watch it, and `herald dlq` would not see what landed there
