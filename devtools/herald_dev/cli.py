@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     push.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
     _api_args(push)
+    push.add_argument(
+        "--publish-token",
+        default=os.environ.get("HERALD_PUBLISH_TOKEN"),
+        help="a second approver's token for the publishes (default $HERALD_PUBLISH_TOKEN): "
+        "under the two-person rule nobody publishes what they wrote",
+    )
     push.set_defaults(run=_push)
     pull = rules_cmds.add_parser("pull", help="write the live rules and contents to files")
     pull.add_argument("dir", type=Path)
@@ -191,7 +197,7 @@ def _push(args: argparse.Namespace) -> int:
     if not args.token:
         return _no_token()
     print(f"pushing {args.dir} to {args.api}")
-    rulesfiles.push(args.dir, args.api, args.token)
+    rulesfiles.push(args.dir, args.api, args.token, publish_token=args.publish_token)
     return OK
 
 

@@ -296,21 +296,30 @@ def _items(body: Any, *keys: str) -> list[dict]:
 
 
 def push(
-    path: Path | str, api_url: str, token: str, echo: Callable[[str], None] = print
+    path: Path | str,
+    api_url: str,
+    token: str,
+    echo: Callable[[str], None] = print,
+    publish_token: str | None = None,
 ) -> list[tuple[str, str, int, str]]:
-    """Send the directory to a running stack: create or new version where changed, then publish."""
+    """Send the directory to a running stack: create or new version where changed, then publish.
+
+    ``publish_token`` is a second approver's: under the two-person rule (on by default) nobody
+    publishes a version they wrote, so the versions ``token`` writes need another publisher.
+    """
     contents, rules = validate_dir(path)
     client = AdminClient(api_url, token)
+    publisher = AdminClient(api_url, publish_token) if publish_token else client
     done = []
     for kind, items in (("contents", contents), ("rules", rules)):
         for item in items:
-            version, what = _push_one(client, kind, item.to_doc())
+            version, what = _push_one(client, publisher, kind, item.to_doc())
             echo(f"  {kind[:-1]:7} {item.id:28} v{version} {what}")
             done.append((kind, item.id, version, what))
     return done
 
 
-def _push_one(client: AdminClient, kind: str, doc: dict) -> tuple[int, str]:
+def _push_one(client: AdminClient, publisher: AdminClient, kind: str, doc: dict) -> tuple[int, str]:
     base = f"/admin/{kind}"
     item_path = f"{base}/{quote(doc['id'])}"
     try:
@@ -330,7 +339,7 @@ def _push_one(client: AdminClient, kind: str, doc: dict) -> tuple[int, str]:
             version, what = int(saved["version"]), "new version"
         if published == version and current.get("state", "published") == "published":
             return version, what + ", already live"
-    client.call("POST", f"{item_path}/publish", {"version": version})
+    publisher.call("POST", f"{item_path}/publish", {"version": version})
     return version, what + ", published"
 
 

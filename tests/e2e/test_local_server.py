@@ -194,9 +194,15 @@ def test_admin_routes_need_a_bearer_and_health_does_not(server):
 
 
 def test_rules_push_then_pull_round_trips_the_rules_directory(server, tmp_path):
-    # Given the example rules pushed through the admin API
+    # Given the example rules pushed through the admin API (a second approver publishes)
     token = "local:ops:marketers,approvers"
-    pushed = rulesfiles.push(tpl.REPO_ROOT / "rules", server, token, echo=lambda _: None)
+    pushed = rulesfiles.push(
+        tpl.REPO_ROOT / "rules",
+        server,
+        token,
+        echo=lambda _: None,
+        publish_token="local:ada:approvers",
+    )
     assert pushed and all(what.endswith(("published", "already live")) for *_, what in pushed)
 
     # When they are pushed again and the live set is pulled into an empty directory

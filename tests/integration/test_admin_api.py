@@ -318,12 +318,8 @@ def test_groups_claim_formats(api):
         assert status == 200, groups
 
 
-def test_two_person_rule(api, aws, monkeypatch):
-    from herald.settings import settings
-
-    # Given the two-person rule, and an approver who wrote a content version
-    monkeypatch.setenv("TWO_PERSON_RULE", "true")
-    settings.cache_clear()
+def test_two_person_rule_is_enforced_by_default(api):
+    # Given the template's defaults, and an approver who wrote a content version
     api("POST", "/admin/contents", content_doc(), user=APPROVER)
     # When the same approver publishes it
     status, body = api("POST", "/admin/contents/cart-email/publish", {"version": 1}, user=APPROVER)
@@ -334,6 +330,21 @@ def test_two_person_rule(api, aws, monkeypatch):
     status, body = api(
         "POST", "/admin/contents/cart-email/publish", {"version": 1}, user=OTHER_APPROVER
     )
+    # Then it is live
+    assert status == 200 and body["state"] == "published"
+
+
+def test_two_person_rule_is_off_when_the_parameter_says_so(api, monkeypatch):
+    from herald.settings import settings
+    from herald_dev.local import stack
+
+    # Given a stack deployed with TwoPersonRule=false (the functions' environment it yields)
+    off = stack.describe(parameters={"TwoPersonRule": "false"}).environment()
+    monkeypatch.setenv("TWO_PERSON_RULE", off["TWO_PERSON_RULE"])
+    settings.cache_clear()
+    api("POST", "/admin/contents", content_doc(), user=APPROVER)
+    # When the approver who wrote the version publishes it
+    status, body = api("POST", "/admin/contents/cart-email/publish", {"version": 1}, user=APPROVER)
     # Then it is live
     assert status == 200 and body["state"] == "published"
 

@@ -244,7 +244,7 @@ class LocalStack:
             Name=rule, EventBusName=bus, EventPattern=json.dumps(props["Pattern"]), State="ENABLED"
         )
         events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
-        dlq_arn = (props.get("DeadLetterConfig") or {}).get("Destination")
+        dlq_arn = (props.get("DeadLetterConfig") or {}).get("Arn")
         return EventSource(
             function,
             event_name,
@@ -523,7 +523,7 @@ class LocalStack:
             for event in spec.events.values():
                 props = event.get("Properties") or {}
                 if "DeadLetterConfig" in props:
-                    arns.add(self._resolve(props["DeadLetterConfig"]).get("Destination"))
+                    arns.add(self._resolve(props["DeadLetterConfig"]).get("Arn"))
         by_arn = {v: lid for (lid, attr), v in self.stack.resolver.attrs.items() if attr == "Arn"}
         return {by_arn.get(arn, arn): self._queue_url(arn) for arn in arns if arn}
 

@@ -27,6 +27,7 @@ SKIPPED_TYPES = {
     "AWS::Serverless::Function",
     "AWS::Logs::LogGroup",
     "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
