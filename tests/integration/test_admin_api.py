@@ -469,14 +469,11 @@ def test_every_change_is_audited(api, live_content):
     assert ats == sorted(ats, reverse=True)
 
 
-def test_audit_query_validation(api):
+def test_audit_query_validation_and_filters(api, live_content):
     # Each mistake is named: the field, and what was expected
     status, body = api("GET", "/admin/audit", query={"entity": "nope", "id": "x"})
     assert (status, body["error"]["field"]) == (422, "entity")
-    assert "rule, content, policy" in body["error"]["message"]
-    status, body = api("GET", "/admin/audit", query={"entity": "rule"})
-    assert (status, body["error"]["field"]) == (422, "id")
-    assert "id is required" in body["error"]["message"]
+    assert "'rule', 'content' or 'policy'" in body["error"]["message"]
     status, body = api("GET", "/admin/audit", query={"limit": "0"})
     assert (status, body["error"]["field"]) == (422, "limit")
     assert "greater than or equal to 1" in body["error"]["message"]
@@ -486,6 +483,17 @@ def test_audit_query_validation(api):
         "limit",
         "invalid_request",
     )
+    # And the filters combine freely: one kind of entity, one id, or both
+    api("POST", "/admin/rules", rule_doc())
+    _, by_kind = api("GET", "/admin/audit", query={"entity": "rule"})
+    assert [(e["entity"], e["id"], e["action"]) for e in by_kind["items"]] == [
+        ("rule", "cart-rule", "create")
+    ]
+    _, by_id = api("GET", "/admin/audit", query={"id": "cart-email"})
+    assert {(e["entity"], e["action"]) for e in by_id["items"]} == {
+        ("content", "create"),
+        ("content", "publish"),
+    }
 
 
 # ----------------------------------------------------------------------------- policy
