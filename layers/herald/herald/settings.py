@@ -46,7 +46,7 @@ class Settings:
     scheduler_group: str = "default"
     ruleset_refresh_seconds: float = 2.0
     trace_ttl_days: int = 90
-    two_person_rule: bool = False
+    two_person_rule: bool = True  # as the template deploys it: another approver publishes
 
     def require(self, *names: str) -> Settings:
         missing = [n for n in names if not getattr(self, n)]
