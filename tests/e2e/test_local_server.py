@@ -2,7 +2,8 @@
 
 Starts the real command in a subprocess on free ports, then uses the API as a client would:
 content and a rule created as drafts, published by an approver, a customer upserted, an event
-posted, and the message found in ``/local/outbox``.
+posted, and the message found in ``/local/outbox``. Then, on a toy template served in-process
+whose functions the test can hold, a slow function next to a quick one.
 """
 
 from __future__ import annotations
@@ -11,15 +12,21 @@ import json
 import socket
 import subprocess
 import sys
+import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
 
 import pytest
 
 from herald_dev import rulesfiles
 from herald_dev.local import template as tpl
+from herald_dev.local.runner import LocalStack
+from herald_dev.local.server import LocalApi
 
 pytestmark = pytest.mark.e2e
 
@@ -213,3 +220,146 @@ def test_rules_push_then_pull_round_trips_the_rules_directory(server, tmp_path):
     by_id = {x.id: x.to_doc() for x in (*pulled_contents, *pulled_rules)}
     for item in (*original_contents, *original_rules):
         assert by_id[item.id] == item.to_doc()
+
+
+# --------------------------------------------------------------------------- a toy, held
+
+TOY_TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String, Default: toy}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: !Ref Stage}
+  WorkQueue:
+    Type: AWS::SQS::Queue
+  QuickFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fns/quick/
+      Handler: app.lambda_handler
+      Events:
+        Health:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /health, Method: get}
+        Echo:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: "/echo/{proxy+}", Method: ANY}
+  SlowFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fns/slow/
+      Handler: app.lambda_handler
+      Events:
+        Slow:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /slow, Method: get}
+        Work:
+          Type: SQS
+          Properties: {Queue: !GetAtt WorkQueue.Arn, BatchSize: 1}
+"""
+
+QUICK_APP = """
+import json
+
+def lambda_handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"method": event["httpMethod"]})}
+"""
+
+# Held until the test releases it: the test decides when the slow call ends, not a clock.
+SLOW_APP = """
+import threading
+
+entered = threading.Event()
+release = threading.Event()
+
+def lambda_handler(event, context):
+    entered.set()
+    release.wait(60)  # a guard only: never leave a test run hanging
+    return {"statusCode": 200, "body": "{}"}
+"""
+
+
+class Toy:
+    def __init__(self, base: str, local: LocalStack) -> None:
+        self.base, self.local = base, local
+
+    def module(self, function: str) -> ModuleType:
+        return sys.modules[self.local.handler(function).__module__]
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Iterator[Toy]:
+    root = tmp_path_factory.mktemp("toyserve")
+    for path, text in {
+        "template.yaml": TOY_TEMPLATE,
+        "fns/quick/app.py": QUICK_APP,
+        "fns/slow/app.py": SLOW_APP,
+    }.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(textwrap.dedent(text), encoding="utf-8")
+    api = LocalApi(0)
+    local = LocalStack(aws_port=0, api_port=api.port, template_path=root / "template.yaml")
+    local.start()
+    api.attach(local)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=api.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True),
+        threading.Thread(target=local.run_pump, args=(stop,), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    toy = Toy(f"http://127.0.0.1:{api.port}", local)
+    try:
+        yield toy
+    finally:
+        toy.module("SlowFunction").release.set()
+        stop.set()
+        api.shutdown()
+        api.server_close()
+        threads[1].join(timeout=10)
+        urllib.request.urlopen(
+            urllib.request.Request(f"{local.endpoint}/moto-api/reset", method="POST")
+        )
+        local.stop()
+
+
+@pytest.fixture
+def slow(toy) -> Iterator[ModuleType]:
+    """The slow function's module, its events cleared; released whatever the test does."""
+    module = toy.module("SlowFunction")
+    module.entered.clear()
+    module.release.clear()
+    yield module
+    module.release.set()
+
+
+def test_a_slow_api_call_does_not_hold_up_health(toy, slow):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Given a call to the slow function, in flight
+        slow_call = pool.submit(_call, toy.base, "GET", "/slow")
+        assert slow.entered.wait(30)
+
+        # When /health (another function) is asked meanwhile
+        health = pool.submit(_call, toy.base, "GET", "/health")
+
+        # Then it answers while the slow call is still held
+        assert health.result(timeout=30) == (200, {"method": "GET"})
+        assert not slow_call.done()
+        slow.release.set()
+        assert slow_call.result(timeout=30) == (200, {})
+
+
+def test_the_pump_in_a_slow_function_does_not_hold_up_health(toy, slow):
+    # Given the pump inside the slow function, handling a queue record
+    sqs = toy.local.client("sqs")
+    (source,) = [s for s in toy.local.sources if s.function == "SlowFunction"]
+    sqs.send_message(QueueUrl=source.queue_url, MessageBody="{}")
+    assert slow.entered.wait(30)
+
+    # When /health is asked meanwhile, Then it answers while the record is still held
+    assert _call(toy.base, "GET", "/health") == (200, {"method": "GET"})
+    assert not slow.release.is_set()
+    slow.release.set()
