@@ -1,4 +1,4 @@
-"""The ``herald`` command: the local stack (demo, serve) and rules as code.
+"""The ``herald`` command: the local stack (demo, serve), rules as code, DLQs and keys.
 
 Exit codes: 0 ok, 1 a validation or runtime error (with a message), 2 usage. Each command
 imports what it needs inside its function, so ``herald --help`` and ``herald rules validate``
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="herald", description="Herald: marketing decisions on AWS serverless."
     )
-    commands = parser.add_subparsers(title="commands", metavar="{local,rules,dlq}")
+    commands = parser.add_subparsers(title="commands", metavar="{local,rules,dlq,keys}")
 
     local = commands.add_parser("local", help="run Herald on this machine (moto, no Docker)")
     local.set_defaults(group=local)
@@ -140,6 +140,24 @@ def _parser() -> argparse.ArgumentParser:
         else:
             cmd.add_argument("--limit", type=int, default=100, help="records to show (default 100)")
         cmd.set_defaults(run=run)
+
+    keys = commands.add_parser("keys", help="the keys that sign unsubscribe links")
+    keys.set_defaults(group=keys)
+    keys_cmds = keys.add_subparsers(title="keys commands", metavar="{rotate}")
+    rotate = keys_cmds.add_parser(
+        "rotate",
+        help="add a new signing key and make it active; links signed before keep working",
+    )
+    rotate.add_argument(
+        "--aws-endpoint",
+        default=DEFAULT_AWS_ENDPOINT,
+        help=f"moto endpoint of the local stack (default {DEFAULT_AWS_ENDPOINT}); "
+        "'aws' uses your AWS credentials and needs --secret-id",
+    )
+    rotate.add_argument(
+        "--secret-id", help="the keyring secret's ARN (the stack's UnsubscribeKey resource)"
+    )
+    rotate.set_defaults(run=_keys_rotate)
     return parser
 
 
@@ -269,6 +287,48 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
     result = dlq.redrive(dlq_url, target, max=args.max)
     print(f"moved {result.moved}, kept {result.failed}, {result.remaining} left in the DLQ")
     return FAILED if result.failed else OK
+
+
+# ---------------------------------------------------------------------- keys
+def _keys_rotate(args: argparse.Namespace) -> int:
+    """Add a key to the unsubscribe keyring and make it active; print its kid."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from herald import runtime
+    from herald.aws.clients import client
+    from herald.settings import settings
+    from herald.unsubscribe import Keyring, KeyringError
+
+    if args.aws_endpoint == "aws":
+        if not args.secret_id:
+            raise HeraldError("--secret-id is required with --aws-endpoint aws")
+        secret_id = args.secret_id
+    else:
+        secret_id = args.secret_id or _stack_environment()["UNSUBSCRIBE_KEY_PARAM"]
+        os.environ["AWS_ENDPOINT_URL"] = args.aws_endpoint
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.setdefault(key, "local")
+        os.environ.setdefault("AWS_REGION", "us-east-1")
+    settings.cache_clear()
+    runtime.reset()
+    secretsmanager = client("secretsmanager")
+    try:
+        current = secretsmanager.get_secret_value(SecretId=secret_id)
+        if "SecretString" not in current:
+            raise HeraldError(f"{secret_id} holds a binary secret, not a keyring")
+        rotated = Keyring.parse(current["SecretString"]).rotated()
+        secretsmanager.put_secret_value(SecretId=secret_id, SecretString=rotated.to_secret())
+    except KeyringError as exc:
+        raise HeraldError(f"{secret_id}: {exc}") from exc
+    except (BotoCoreError, ClientError) as exc:
+        raise HeraldError(f"{secret_id}: {exc}") from exc
+    older = ", ".join(sorted(kid for kid in rotated.keys if kid != rotated.active))
+    print(
+        f"{secret_id}: {rotated.active} now signs; older keys still verify: {older}",
+        file=sys.stderr,
+    )
+    print(rotated.active)
+    return OK
 
 
 # ---------------------------------------------------------------------- local

@@ -163,11 +163,11 @@ def test_protected_routes_answer_401_without_a_local_bearer(api, auth):
     assert body["error"]["code"] == "unauthorized"
 
 
-def test_unknown_routes_answer_404_and_wrong_methods_too(api):
+def test_unknown_routes_answer_404_and_wrong_methods_405(api):
     assert _call(f"{api}/nope")[0] == 404
     status, body = _call(f"{api}/health", "DELETE")
-    assert status == 404
-    assert body["error"]["code"] == "not_found"
+    assert status == 405
+    assert body["error"]["code"] == "method_not_allowed"
 
 
 def test_bodies_over_one_mib_answer_413(api):

@@ -2,24 +2,33 @@
 
 Starts the real command in a subprocess on free ports, then uses the API as a client would:
 content and a rule created as drafts, published by an approver, a customer upserted, an event
-posted, and the message found in ``/local/outbox``.
+posted, and the message found in ``/local/outbox``. Then the server under stress: bursts of
+clients, broken framing, methods no route declares, and (on a toy template served in-process,
+whose functions the test can hold) a slow function next to a quick one.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import subprocess
 import sys
+import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
 
 import pytest
 
 from herald_dev import rulesfiles
 from herald_dev.local import template as tpl
+from herald_dev.local.runner import LocalStack
+from herald_dev.local.server import LocalApi
 
 pytestmark = pytest.mark.e2e
 
@@ -65,46 +74,50 @@ def _call(
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory) -> Iterator[str]:
     if not _has_api_routes():
         pytest.skip("template.yaml declares no Api routes yet")
     port, aws_port = _free_port(), _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "herald_dev.cli",
-            "local",
-            "serve",
-            "--port",
-            str(port),
-            "--aws-port",
-            str(aws_port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # A file, not a pipe: nobody reads a pipe while the tests run, and a full one (64 KiB of
+    # request and function logs) would block the server's next print, and the server with it.
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "herald_dev.cli",
+                "local",
+                "serve",
+                "--port",
+                str(port),
+                "--aws-port",
+                str(aws_port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        _wait_until_up(base, process, log)
         yield base
     finally:
         process.terminate()
         try:
-            output, _ = process.communicate(timeout=15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-            output, _ = process.communicate()
+            process.wait()
         if process.returncode not in (0, -15):
-            print(output)
+            print(log.read_text())
 
 
-def _wait_until_up(base: str, process: subprocess.Popen) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen, log) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"herald local serve exited:\n{process.stdout.read()}")
+            raise AssertionError(f"herald local serve exited:\n{log.read_text()}")
         try:
             if _call(base, "GET", "/health")[0] == 200:
                 return
@@ -219,3 +232,264 @@ def test_rules_push_then_pull_round_trips_the_rules_directory(server, tmp_path):
     by_id = {x.id: x.to_doc() for x in (*pulled_contents, *pulled_rules)}
     for item in (*original_contents, *original_rules):
         assert by_id[item.id] == item.to_doc()
+
+
+# --------------------------------------------------------------------------- under stress
+
+
+def test_a_burst_of_400_concurrent_requests_is_served_without_resets(server):
+    # Given 400 clients connecting at once (more than socketserver's default backlog of 5)
+    def health(_: int) -> int:
+        return _call(server, "GET", "/health")[0]
+
+    # When each asks for /health
+    with ThreadPoolExecutor(max_workers=400) as pool:
+        statuses = list(pool.map(health, range(400)))
+
+    # Then every one is answered (a reset or a dropped SYN would raise in _call)
+    assert statuses == [200] * 400
+
+
+def _raw(base: str, request: bytes, *, half_close: bool = False) -> tuple[int, dict, dict]:
+    """Send ``request`` as is; (status, headers, JSON body) of the answer. With ``half_close``
+    the client stops sending (EOF), as one whose body ended early would."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, dict(response.getheaders()), json.loads(response.read())
+
+
+@pytest.mark.parametrize(
+    "content_length",
+    [
+        "abc",  # not a number
+        "-5",  # negative
+        "1e3",  # not an integer as HTTP spells one
+        "2\r\nContent-Length: 3",  # two that disagree
+    ],
+)
+def test_a_malformed_content_length_gets_400(server, content_length):
+    # When a request's Content-Length can't frame its body
+    status, headers, body = _raw(
+        server,
+        f"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: {content_length}\r\n\r\n{{}}".encode(),
+    )
+    # Then the server refuses it itself, in the API's error shape, and closes the connection
+    assert status == 400
+    assert body["error"]["code"] == "bad_request" and body["error"]["message"]
+    assert headers["Connection"] == "close"
+
+
+def test_a_body_shorter_than_its_content_length_gets_400(server):
+    # When a client announces 100 bytes, sends 2 and stops sending
+    status, _, body = _raw(
+        server,
+        b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}",
+        half_close=True,
+    )
+    # Then it gets 400 at once (it used to be handed to the function as a 2-byte body)
+    assert status == 400
+    assert body["error"]["code"] == "bad_request"
+    assert "2 of the 100 bytes" in body["error"]["message"]
+
+
+def _request(base: str, method: str, path: str, auth: str | None = None) -> tuple[int, dict, dict]:
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(method, path, headers={"Authorization": auth} if auth else {})
+        response = connection.getresponse()
+        raw = response.read()
+        return response.status, dict(response.getheaders()), json.loads(raw) if raw else {}
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "DELETE", "HEAD", "FOO"])
+def test_a_method_no_route_declares_for_the_path_gets_405_with_allow(server, method):
+    status, headers, body = _request(server, method, "/health")
+    assert status == 405
+    assert headers["Allow"] == "GET"
+    if method != "HEAD":  # a HEAD answer has no body
+        assert body["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("method", ["GET", "TRACE", "PROPFIND"])
+def test_a_path_no_route_declares_gets_404_whatever_the_method(server, method):
+    status, _, body = _request(server, method, "/no/such/route")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_an_any_route_hands_every_method_to_its_function(server):
+    # /admin/{proxy+} is declared ANY: the admin function answers PROPFIND itself — 405 with the
+    # methods its own routes take (before, the server said 501); without a bearer the route's
+    # auth still applies.
+    status, headers, body = _request(server, "PROPFIND", "/admin/rules", MARKETER)
+    assert status == 405 and headers.get("Allow") == "GET, POST"
+    assert body["error"]["code"] == "method_not_allowed"
+    assert _request(server, "PROPFIND", "/admin/rules")[0] == 401
+
+
+# --------------------------------------------------------------------------- a toy, held
+
+TOY_TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String, Default: toy}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: !Ref Stage}
+  WorkQueue:
+    Type: AWS::SQS::Queue
+  QuickFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fns/quick/
+      Handler: app.lambda_handler
+      Events:
+        Health:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /health, Method: get}
+        Echo:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: "/echo/{proxy+}", Method: ANY}
+  SlowFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fns/slow/
+      Handler: app.lambda_handler
+      Events:
+        Slow:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /slow, Method: get}
+        Work:
+          Type: SQS
+          Properties: {Queue: !GetAtt WorkQueue.Arn, BatchSize: 1}
+"""
+
+QUICK_APP = """
+import json
+
+def lambda_handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"method": event["httpMethod"]})}
+"""
+
+# Held until the test releases it: the test decides when the slow call ends, not a clock.
+SLOW_APP = """
+import threading
+
+entered = threading.Event()
+release = threading.Event()
+
+def lambda_handler(event, context):
+    entered.set()
+    release.wait(60)  # a guard only: never leave a test run hanging
+    return {"statusCode": 200, "body": "{}"}
+"""
+
+
+class Toy:
+    def __init__(self, base: str, local: LocalStack) -> None:
+        self.base, self.local = base, local
+
+    def module(self, function: str) -> ModuleType:
+        return sys.modules[self.local.handler(function).__module__]
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Iterator[Toy]:
+    root = tmp_path_factory.mktemp("toyserve")
+    for path, text in {
+        "template.yaml": TOY_TEMPLATE,
+        "fns/quick/app.py": QUICK_APP,
+        "fns/slow/app.py": SLOW_APP,
+    }.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(textwrap.dedent(text), encoding="utf-8")
+    api = LocalApi(0, read_timeout=1.0)
+    local = LocalStack(aws_port=0, api_port=api.port, template_path=root / "template.yaml")
+    local.start()
+    api.attach(local)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=api.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True),
+        threading.Thread(target=local.run_pump, args=(stop,), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    toy = Toy(f"http://127.0.0.1:{api.port}", local)
+    try:
+        yield toy
+    finally:
+        toy.module("SlowFunction").release.set()
+        stop.set()
+        api.shutdown()
+        api.server_close()
+        threads[1].join(timeout=10)
+        urllib.request.urlopen(
+            urllib.request.Request(f"{local.endpoint}/moto-api/reset", method="POST")
+        )
+        local.stop()
+
+
+@pytest.fixture
+def slow(toy) -> Iterator[ModuleType]:
+    """The slow function's module, its events cleared; released whatever the test does."""
+    module = toy.module("SlowFunction")
+    module.entered.clear()
+    module.release.clear()
+    yield module
+    module.release.set()
+
+
+def test_a_slow_api_call_does_not_hold_up_health(toy, slow):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Given a call to the slow function, in flight
+        slow_call = pool.submit(_call, toy.base, "GET", "/slow")
+        assert slow.entered.wait(30)
+
+        # When /health (another function) is asked meanwhile
+        health = pool.submit(_call, toy.base, "GET", "/health")
+
+        # Then it answers while the slow call is still held
+        assert health.result(timeout=30) == (200, {"method": "GET"})
+        assert not slow_call.done()
+        slow.release.set()
+        assert slow_call.result(timeout=30) == (200, {})
+
+
+def test_the_pump_in_a_slow_function_does_not_hold_up_health(toy, slow):
+    # Given the pump inside the slow function, handling a queue record
+    sqs = toy.local.client("sqs")
+    (source,) = [s for s in toy.local.sources if s.function == "SlowFunction"]
+    sqs.send_message(QueueUrl=source.queue_url, MessageBody="{}")
+    assert slow.entered.wait(30)
+
+    # When /health is asked meanwhile, Then it answers while the record is still held
+    assert _call(toy.base, "GET", "/health") == (200, {"method": "GET"})
+    assert not slow.release.is_set()
+    slow.release.set()
+
+
+def test_a_body_the_client_never_finishes_gets_400_after_the_read_timeout(toy):
+    # When a client announces 100 bytes, sends 2 and keeps the connection open
+    status, headers, body = _raw(
+        toy.base, b"POST /echo/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}"
+    )
+    # Then the server stops waiting (read timeout) and refuses it, rather than hang a thread
+    assert status == 400
+    assert body["error"]["code"] == "bad_request"
+    assert headers["Connection"] == "close"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "PATCH", "FOO"])
+def test_any_route_passes_undeclared_methods_to_the_function(toy, method):
+    status, _, body = _request(toy.base, method, "/echo/x")
+    assert (status, body) == (200, {"method": method})

@@ -14,6 +14,8 @@ functions exactly as template.yaml does, with moto doing the AWS side for real:
   :meth:`LocalStack.fire_due_schedules` when their time has passed.
 
 Api events are served by :mod:`herald_dev.local.server`; Schedule events are not run locally.
+Each function runs one invocation at a time, as one Lambda container would; different functions
+run concurrently (they share this process's layer modules, unlike on Lambda).
 """
 
 from __future__ import annotations
@@ -112,9 +114,12 @@ class LocalStack:
         self.invocations: list[Invocation] = []
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
-        # One Lambda "container" for all functions: handlers share process-wide caches and
-        # are not written for concurrent calls, so invocations are serialised.
-        self._invoke_lock = threading.RLock()
+        # One lock per function: Lambda runs one invocation at a time per container, and a
+        # function's module state (its resolver, the event it is handling) assumes it. Other
+        # functions run concurrently, as their own containers would: a slow admin call or the
+        # pump draining a queue must not hold up /health.
+        self._invoke_locks: dict[str, threading.RLock] = {}
+        self._invoke_locks_guard = threading.Lock()
         self._session: boto3.session.Session | None = None
         self._skipped_schedules: set[str] = set()
 
@@ -299,7 +304,7 @@ class LocalStack:
 
     def invoke(self, logical_id: str, event: dict, trigger: str = "direct") -> Any:
         """Call the function's handler with ``event``; record the outcome; re-raise errors."""
-        with self._invoke_lock:
+        with self._invoke_lock(logical_id):
             try:
                 result = self.handler(logical_id)(event, self.context(logical_id))
             except Exception as exc:
@@ -310,6 +315,10 @@ class LocalStack:
                 raise
         self.invocations.append(Invocation(logical_id, trigger, True, result=result))
         return result
+
+    def _invoke_lock(self, logical_id: str) -> threading.RLock:
+        with self._invoke_locks_guard:
+            return self._invoke_locks.setdefault(logical_id, threading.RLock())
 
     def failures(self) -> list[Invocation]:
         return [i for i in self.invocations if not i.ok]

@@ -11,6 +11,24 @@ authorizers — ``Authorization: Bearer local:<user>:<group>[,<group>]``:
 
 ``GET /local/outbox`` lists what SES/SNS accepted. A background thread pumps the event
 sources (see :mod:`herald_dev.local.runner`) and fires due schedules.
+
+Every method goes through one dispatch (TRACE, PROPFIND or any other token included), and
+what the server answers itself is JSON, ``{"error": {"code", "message"}}``:
+
+- no route for the path, whatever the method → 404 ``not_found``. (API Gateway REST says
+  403 "Missing Authentication Token" there; 404 says what happened.)
+- routes for the path, none for the method → 405 ``method_not_allowed``, with ``Allow``
+  listing the declared methods. A route declared ``ANY`` takes every method: its function
+  answers, as behind API Gateway.
+- a body that can't be framed: ``Content-Length`` not a non-negative integer, or several that
+  disagree, or fewer bytes than it announced within ``READ_TIMEOUT_S`` → 400 ``bad_request``;
+  ``Transfer-Encoding`` (chunked) → 411 ``length_required``. The connection is closed after,
+  since where the next request starts is unknown.
+- a body over 1 MiB → 413 ``payload_too_large``; no bearer on a protected route → 401
+  ``unauthorized``; the function raised → 502 ``internal_error``; not started → 503.
+
+Requests are served concurrently (a thread each, a listen backlog for bursts); each function
+runs one invocation at a time, different functions in parallel (see ``LocalStack.invoke``).
 """
 
 from __future__ import annotations
@@ -34,10 +52,17 @@ from herald_dev.local.runner import LocalStack
 
 MAX_BODY_BYTES = 1024 * 1024  # API Gateway's payload limit is 10 MiB; Herald's own is 1 MiB
 MAX_DISCARD_BYTES = 16 * MAX_BODY_BYTES
+# socketserver listens with a backlog of 5: a burst of clients (a load test, a fan-out) would
+# see connections reset or SYNs dropped. The kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 1024
+# How long a connection may stay silent mid-request (or idle between requests) before it is
+# dropped: a client announcing more body than it sends gets a 400, not a thread waiting forever.
+READ_TIMEOUT_S = 10.0
 BEARER = re.compile(r"^Bearer local:([A-Za-z0-9._@+-]{1,128}):([A-Za-z0-9._,-]{0,512})$")
+METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §9.1: a method is a token
+DIGITS = re.compile(r"[0-9]+")
 OUTBOX_PATH = "/local/outbox"
 OPEN, IAM, COGNITO = "NONE", "AWS_IAM", "COGNITO"
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -132,6 +157,11 @@ def find_route(table: list[Route], method: str, path: str) -> tuple[Route, dict]
         if params is not None:
             return route, params
     return None
+
+
+def allowed_methods(table: list[Route], path: str) -> list[str]:
+    """The methods declared for ``path`` (for a 405's ``Allow``); empty when no route has it."""
+    return sorted({route.method for route in table if route.match(path) is not None})
 
 
 @dataclass(frozen=True)
@@ -233,12 +263,32 @@ def error_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
+class Refused(Exception):
+    """A request the server answers itself, before or instead of a function."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: tuple[tuple[str, str], ...] = (),
+        close: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers
+        self.close = close  # the request's framing is unknown: drop the connection after
+
+
 class LocalApi(ThreadingHTTPServer):
     """The HTTP server: routes from the template, handlers invoked through the LocalStack."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, read_timeout: float = READ_TIMEOUT_S) -> None:
+        self.read_timeout = read_timeout
         # Bound before the stack starts, so that port 0 (any free port) is known to the stack.
         try:
             super().__init__(("127.0.0.1", port), _Handler)
@@ -263,56 +313,57 @@ class _Handler(BaseHTTPRequestHandler):
     server: LocalApi
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:
-        self._serve("GET")
+    def __getattr__(self, name: str) -> Any:
+        # BaseHTTPRequestHandler calls do_<METHOD> and answers 501 (in HTML) when there is
+        # none; every method, declared anywhere or not, goes through the one dispatch instead.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def do_HEAD(self) -> None:
-        self._serve("HEAD")
-
-    def do_OPTIONS(self) -> None:
-        self._serve("OPTIONS")
+    def setup(self) -> None:
+        self.timeout = self.server.read_timeout  # StreamRequestHandler sets it on the socket
+        super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
         print(f"{time.strftime('%H:%M:%S')} {self.address_string()} {format % args}", flush=True)
 
-    def _serve(self, method: str) -> None:
-        path = urlsplit(self.path).path
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # BaseHTTPRequestHandler's own refusals (a garbled request line, too many headers, …)
+        # in the same JSON shape as every other error here.
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        status = HTTPStatus(code)
+        self._reply(code, error_body(status.name.lower(), message or status.phrase))
+
+    def _serve(self) -> None:
+        try:
+            self._dispatch(self.command, self._read_body())
+        except Refused as exc:
+            self.close_connection = self.close_connection or exc.close
+            headers = [("Content-Type", "application/json"), *exc.headers]
+            self._reply(exc.status, error_body(exc.code, exc.message), headers)
+
+    def _dispatch(self, method: str, body: bytes) -> None:
         local = self.server.local
         if local is None:
-            return self._reply(503, error_body("starting", "the local stack is starting"))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._discard(length)
-            return self._reply(
-                413, error_body("payload_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
-            )
-        body = self.rfile.read(length) if length else b""
-        if method == "GET" and path == OUTBOX_PATH:
-            messages = outbox.messages(local.region)
-            return self._reply(200, json.dumps(messages).encode())
+            raise Refused(503, "starting", "the local stack is starting")
+        if not METHOD_TOKEN.fullmatch(method):
+            raise Refused(400, "bad_request", "the request method is not an HTTP token", close=True)
+        path = urlsplit(self.path).path
+        if path == OUTBOX_PATH:
+            if method != "GET":
+                raise _not_allowed(method, path, ["GET"])
+            return self._reply(200, json.dumps(outbox.messages(local.region)).encode())
         found = find_route(self.server.table, method, path)
         if found is None:
-            return self._reply(404, error_body("not_found", f"no route for {method} {path}"))
+            if allowed := allowed_methods(self.server.table, path):
+                raise _not_allowed(method, path, allowed)
+            raise Refused(404, "not_found", f"no route for {method} {path}")
         route, params = found
         caller = parse_bearer(self.headers.get("Authorization"))
         if route.auth != OPEN and caller is None:
-            return self._reply(
-                401,
-                error_body(
-                    "unauthorized", "send Authorization: Bearer local:<user>:<group>[,<group>]"
-                ),
+            raise Refused(
+                401, "unauthorized", "send Authorization: Bearer local:<user>:<group>[,<group>]"
             )
         event = proxy_event(
             route,
@@ -327,21 +378,71 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             response = local.invoke(route.function, event, trigger=f"Api:{method} {route.path}")
         except Exception:  # noqa: BLE001 — invoke() logged it; API Gateway answers 502
-            return self._reply(
-                502, error_body("internal_error", f"{route.function} raised; see the server log")
-            )
+            raise Refused(
+                502, "internal_error", f"{route.function} raised; see the server log"
+            ) from None
         self._reply_proxy(response)
+
+    def _read_body(self) -> bytes:
+        """The request body as ``Content-Length`` frames it; :class:`Refused` if it can't be."""
+        if self.headers.get("Transfer-Encoding"):
+            raise Refused(
+                411,
+                "length_required",
+                "send the body with a Content-Length (chunked transfer coding is not supported)",
+                close=True,
+            )
+        values = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if not values:
+            return b""
+        if len(values) > 1:
+            raise Refused(400, "bad_request", "conflicting Content-Length headers", close=True)
+        (value,) = values
+        if not DIGITS.fullmatch(value):
+            raise Refused(
+                400,
+                "bad_request",
+                f"Content-Length must be a non-negative integer, not {value[:32]!r}",
+                close=True,
+            )
+        length = int(value)
+        if length > MAX_BODY_BYTES:
+            self._discard(length)
+            raise Refused(
+                413,
+                "payload_too_large",
+                f"request body exceeds {MAX_BODY_BYTES} bytes",
+                close=True,
+            )
+        body = self._read(length)
+        if len(body) < length:
+            raise Refused(
+                400,
+                "bad_request",
+                f"the body ended after {len(body)} of the {length} bytes Content-Length announced",
+                close=True,
+            )
+        return body
+
+    def _read(self, length: int) -> bytes:
+        """Up to ``length`` bytes: fewer if the client stops sending (EOF or the read timeout)."""
+        chunks, remaining = [], length
+        while remaining > 0:
+            try:
+                chunk = self.rfile.read1(min(remaining, 64 * 1024))
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
 
     def _discard(self, length: int) -> None:
         """Read an oversized body away (a client still sending would see a reset otherwise)."""
-        if length > MAX_DISCARD_BYTES:
-            self.close_connection = True  # not worth reading: drop the connection after replying
-            return
-        while length > 0:
-            chunk = self.rfile.read(min(length, 64 * 1024))
-            if not chunk:
-                break
-            length -= len(chunk)
+        if length <= MAX_DISCARD_BYTES:  # beyond that, not worth reading: the reply closes
+            while length > 0 and (chunk := self._read(min(length, 64 * 1024))):
+                length -= len(chunk)
 
     def _reply_proxy(self, response: Any) -> None:
         if not isinstance(response, dict) or "statusCode" not in response:
@@ -371,6 +472,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _not_allowed(method: str, path: str, allowed: list[str]) -> Refused:
+    return Refused(
+        405,
+        "method_not_allowed",
+        f"{path} takes {', '.join(allowed)}, not {method}",
+        headers=(("Allow", ", ".join(allowed)),),
+    )
 
 
 def banner(local: LocalStack, api: LocalApi) -> str:

@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 
 import boto3
 
+from herald.unsubscribe import Keyring
 from herald_dev.local import template as tpl
 
 ACCOUNT = tpl.ACCOUNT_ID
+# Secrets created as a keyring (herald.unsubscribe), the format `herald keys rotate` extends.
+# On AWS, GenerateSecretString makes a plain string, which Herald reads as a one-key keyring.
+KEYRING_SECRETS = {"UnsubscribeKey"}
 SKIPPED_TYPES = {
     # Served differently locally: API Gateway and Cognito by the local server (bearer auth),
     # Lambda by in-process invocation, logs by stdout, policies by nothing at all.
@@ -226,9 +230,13 @@ def _role(session, stack: Stack, logical_id: str, props: dict) -> None:
 
 
 def _secret(session, stack: Stack, logical_id: str, props: dict) -> None:
-    length = (props.get("GenerateSecretString") or {}).get("PasswordLength", 64)
+    if logical_id in KEYRING_SECRETS:
+        value = Keyring.new().to_secret()
+    else:
+        length = (props.get("GenerateSecretString") or {}).get("PasswordLength", 64)
+        value = secrets.token_urlsafe(length)[:length]
     session.client("secretsmanager").create_secret(
-        Name=_name(stack.stage, logical_id), SecretString=secrets.token_urlsafe(length)[:length]
+        Name=_name(stack.stage, logical_id), SecretString=value
     )
     # moto appends a random suffix to secret ARNs, as AWS does; use the real one.
     arn = session.client("secretsmanager").describe_secret(SecretId=_name(stack.stage, logical_id))[

@@ -1,7 +1,39 @@
 """One-click unsubscribe (RFC 8058): signed links, the opt-out itself, and its two small pages.
 
-Tokens are ``base64url(customer_id|channel).hmac`` signed with a key from Secrets Manager, so a
-link can't be forged or altered to unsubscribe someone else."""
+A link carries a token signed with HMAC-SHA256 (truncated to 128 bits), so it can't be forged
+or altered to unsubscribe someone else. Links sent by mail are clicked for years, so the key
+is a *keyring* that rotates without breaking them.
+
+Tokens: ``<kid>.<payload>.<mac>``, where ``payload`` is ``base64url(customer_id \x1f channel)``
+and ``mac`` is ``base64url(HMAC(keys[kid], "<kid>.<payload>")[:16])``: ``kid`` names the key
+that signed it. Tokens issued before keyrings, ``<payload>.<mac>`` (no kid, the MAC over the
+raw payload), still verify against the legacy key ``k0``.
+
+The keyring is the secret ``UNSUBSCRIBE_KEY_PARAM`` names, a JSON document::
+
+    {"active": "k2", "keys": {"k0": "…", "k1": "…", "k2": "…"}}
+
+Signing uses the active key; verifying, the key the token names (an unknown kid → 403, as a
+tampered token). A plain-string secret (the format before keyrings, and what template.yaml's
+``GenerateSecretString`` creates) is a keyring of one key, ``k0``, active. Each container
+caches the secret for ``KEYRING_MAX_AGE_S`` (powertools); a token naming a key the cached
+keyring lacks makes it read the secret again at once, at most every ``KEYRING_REFRESH_S``.
+
+Rotating the key:
+
+1. ``herald keys rotate --aws-endpoint aws --secret-id <ARN of the stack's UnsubscribeKey>``
+   (without them: the local stack's). It adds a random key ``k<n+1>``, makes it active and
+   keeps every older key; a plain-string secret becomes ``{"active": "k1", "keys": {"k0":
+   <the old string>, "k1": <new>}}``, so links already sent keep verifying as ``k0``.
+2. Nothing to deploy: containers sign with the new key once their cached keyring expires
+   (within ``KEYRING_MAX_AGE_S``), and until then their links, signed with the previous key,
+   stay valid. A link signed with the new key verifies everywhere at once (the re-read above).
+3. Keep old keys: a key removed from ``keys`` turns every link it signed into a 403. Remove
+   one only when it leaked (never the active one), and accept that its links stop working.
+
+Don't change ``GenerateSecretString`` in template.yaml: CloudFormation would generate a new
+plain string over the keyring, and every link sent until then would stop verifying.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +41,125 @@ import base64
 import hashlib
 import hmac
 import html
-from dataclasses import dataclass, replace
+import json
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from herald.dal import customers
 from herald.domain.channel import MESSAGE_CHANNELS as CHANNELS
 from herald.domain.customer import CustomerState, CustomerUpdate
 from herald.errors import Forbidden, ValidationError
+from herald.runtime import register_cache
 from herald.settings import settings
 
 UNSUBSCRIBED = "unsubscribed"
+LEGACY_KID = "k0"  # the key of a plain-string secret, and of tokens that name none
+KID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # URL-safe, and no "." (the token's separator)
+KEYRING_MAX_AGE_S = 3600
+KEYRING_REFRESH_S = 60  # at most one re-read per container per minute, whatever links arrive
+MAC_BYTES = 16
+NEW_KEY_BYTES = 48  # 64 characters of base64url
 
-_keys: dict[str, bytes] = {}
+
+class KeyringError(ValueError):
+    """The secret is not a keyring: a deployment mistake, not a bad link (no 403 for it)."""
 
 
-def signing_key() -> bytes:
-    """The HMAC key (cached per container; powertools caches the secret as well)."""
-    name = settings().unsubscribe_key_param
-    key = _keys.get(name)
-    if key is None:
-        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — first use only
+class UnknownKey(Forbidden):
+    """A token naming a key the keyring lacks (answered as any invalid link: 403)."""
 
-        key = _keys[name] = str(parameters.get_secret(name, max_age=3600)).encode()
-    return key
+
+@dataclass(frozen=True)
+class Keyring:
+    """The signing keys by kid, and which one signs."""
+
+    active: str
+    keys: Mapping[str, str] = field(repr=False)  # secret material: never in a log line
+
+    @classmethod
+    def parse(cls, secret: str) -> Keyring:
+        """The keyring a secret holds: a JSON keyring, or a plain string (one key, ``k0``)."""
+        text = secret.strip()
+        if not text:
+            raise KeyringError("the unsubscribe key secret is empty")
+        if not text.startswith("{"):
+            return cls(LEGACY_KID, {LEGACY_KID: text})
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise KeyringError(f"the unsubscribe keyring is not valid JSON: {exc}") from exc
+        keys, active = doc.get("keys"), doc.get("active")
+        if not isinstance(keys, dict) or not keys:
+            raise KeyringError('the unsubscribe keyring needs "keys": {kid: key, ...}')
+        for kid, key in keys.items():
+            if not KID.fullmatch(kid) or not isinstance(key, str) or not key:
+                raise KeyringError(f"the unsubscribe keyring's key {kid[:40]!r} is malformed")
+        if active not in keys:
+            raise KeyringError(f'the unsubscribe keyring\'s "active" ({active!r}) is not a key')
+        return cls(active, dict(keys))
+
+    @classmethod
+    def new(cls) -> Keyring:
+        """A keyring of one random key, ``k1`` (``k0`` is the legacy key: none here)."""
+        return cls("k1", {"k1": _new_key()})
+
+    def rotated(self) -> Keyring:
+        """This keyring plus a new random key, active; every older key still verifies."""
+        numbers = [int(kid[1:]) for kid in self.keys if re.fullmatch(r"k[0-9]{1,9}", kid)]
+        kid = f"k{max(numbers, default=0) + 1}"
+        return Keyring(kid, {**self.keys, kid: _new_key()})
+
+    def to_secret(self) -> str:
+        return json.dumps({"active": self.active, "keys": dict(self.keys)})
+
+    def key(self, kid: str) -> bytes:
+        """The key named ``kid``; :class:`UnknownKey` if there is none."""
+        key = self.keys.get(kid)
+        if key is None:
+            raise UnknownKey("invalid unsubscribe link")
+        return key.encode()
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(NEW_KEY_BYTES)
+
+
+class _KeyringRefresh:
+    """When this container last re-read the keyring for a token naming a key it lacked."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def clear(self) -> None:
+        self.at = None
+
+    def allowed(self, now: float) -> bool:
+        if self.at is not None and now - self.at < KEYRING_REFRESH_S:
+            return False
+        self.at = now
+        return True
+
+
+_refresh = register_cache(_KeyringRefresh())
+
+
+def keyring(*, refresh: bool = False) -> Keyring:
+    """The signing keyring (cached per container by powertools; ``refresh`` reads it again)."""
+    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — first use only
+
+    secret = parameters.get_secret(
+        settings().unsubscribe_key_param, max_age=KEYRING_MAX_AGE_S, force_fetch=refresh
+    )
+    return _parse_keyring(secret.decode() if isinstance(secret, bytes) else str(secret))
+
+
+@lru_cache(maxsize=4)
+def _parse_keyring(secret: str) -> Keyring:
+    return Keyring.parse(secret)
 
 
 def _b64(data: bytes) -> str:
@@ -41,22 +170,36 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(customer_id: str, channel: str, key: bytes) -> str:
-    payload = f"{customer_id}\x1f{channel}".encode()
-    mac = hmac.new(key, payload, hashlib.sha256).digest()[:16]
-    return f"{_b64(payload)}.{_b64(mac)}"
+def _mac(key: bytes, signed: bytes) -> bytes:
+    return hmac.new(key, signed, hashlib.sha256).digest()[:MAC_BYTES]
 
 
-def verify(token: str, key: bytes) -> tuple[str, str]:
-    """(customer_id, channel) of a valid token; :class:`Forbidden` for anything else."""
+def sign(customer_id: str, channel: str, key: bytes, kid: str = LEGACY_KID) -> str:
+    """A token for (customer, channel), signed with ``key`` under the name ``kid``."""
+    payload = _b64(f"{customer_id}\x1f{channel}".encode())
+    return f"{kid}.{payload}.{_b64(_mac(key, f'{kid}.{payload}'.encode()))}"
+
+
+def verify(token: str, keys: Keyring) -> tuple[str, str]:
+    """(customer_id, channel) of a token signed by one of ``keys``; :class:`Forbidden` else
+    (:class:`UnknownKey` when it names a key the keyring lacks)."""
+    parts = token.split(".")
+    if len(parts) == 3:
+        kid, payload_b64, mac_b64 = parts
+        signed = f"{kid}.{payload_b64}".encode()
+    elif len(parts) == 2:  # issued before keyrings: no kid, the MAC over the raw payload
+        kid, (payload_b64, mac_b64), signed = LEGACY_KID, parts, None
+    else:
+        raise Forbidden("invalid unsubscribe link")
+    if not KID.fullmatch(kid):
+        raise Forbidden("invalid unsubscribe link")
+    key = keys.key(kid)
     try:
-        payload_b64, mac_b64 = token.split(".", 1)
         payload = _unb64(payload_b64)
         mac = _unb64(mac_b64)
     except ValueError as exc:
         raise Forbidden("invalid unsubscribe link") from exc
-    expected = hmac.new(key, payload, hashlib.sha256).digest()[:16]
-    if not hmac.compare_digest(mac, expected):
+    if not hmac.compare_digest(mac, _mac(key, signed if signed is not None else payload)):
         raise Forbidden("invalid unsubscribe link")
     customer_id, _, channel = payload.decode("utf-8", "replace").partition("\x1f")
     return customer_id, channel
@@ -66,7 +209,9 @@ def url_for(customer_id: str, channel: str) -> str | None:
     base = settings().unsubscribe_base_url
     if not base or not settings().unsubscribe_key_param:
         return None
-    return f"{base.rstrip('/')}/{sign(customer_id, channel, signing_key())}"
+    keys = keyring()
+    token = sign(customer_id, channel, keys.key(keys.active), keys.active)
+    return f"{base.rstrip('/')}/{token}"
 
 
 # --------------------------------------------------------------------------- unsubscribing
@@ -80,7 +225,13 @@ class Unsubscribed:
 
 def parse_token(token: str) -> tuple[str, str]:
     """(customer_id, channel) of a link Herald signed; :class:`Forbidden` otherwise."""
-    customer_id, channel = verify(token, signing_key())
+    try:
+        customer_id, channel = verify(token, keyring())
+    except UnknownKey:
+        # Signed by a container that already has a newer keyring than this one's cache.
+        if not _refresh.allowed(time.monotonic()):
+            raise
+        customer_id, channel = verify(token, keyring(refresh=True))
     if channel not in CHANNELS or not customer_id:
         raise Forbidden("invalid unsubscribe link")
     return customer_id, channel
