@@ -43,12 +43,13 @@ import hmac
 import html
 import json
 import re
-import secrets
+import secrets as randomness
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from herald.aws import secrets
 from herald.dal import customers
 from herald.domain.channel import MESSAGE_CHANNELS as CHANNELS
 from herald.domain.customer import CustomerState, CustomerUpdate
@@ -125,7 +126,7 @@ class Keyring:
 
 
 def _new_key() -> str:
-    return secrets.token_urlsafe(NEW_KEY_BYTES)
+    return randomness.token_urlsafe(NEW_KEY_BYTES)
 
 
 class _KeyringRefresh:
@@ -148,13 +149,9 @@ _refresh = register_cache(_KeyringRefresh())
 
 
 def keyring(*, refresh: bool = False) -> Keyring:
-    """The signing keyring (cached per container by powertools; ``refresh`` reads it again)."""
-    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — first use only
-
-    secret = parameters.get_secret(
-        settings().unsubscribe_key_param, max_age=KEYRING_MAX_AGE_S, force_fetch=refresh
-    )
-    return _parse_keyring(secret.decode() if isinstance(secret, bytes) else str(secret))
+    """The signing keyring (cached per container; ``refresh`` reads it again)."""
+    name = settings().unsubscribe_key_param
+    return _parse_keyring(secrets.text(name, max_age=KEYRING_MAX_AGE_S, refresh=refresh))
 
 
 @lru_cache(maxsize=4)
