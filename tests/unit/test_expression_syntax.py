@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import zen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from herald import expressions
 from herald.expressions import nodes as n
 from herald.expressions.functions import FUNCTIONS, METHODS
 from herald.expressions.parser import parse
-from herald.expressions.problems import Problem
+from herald.expressions.problems import Problem, SyntaxProblem
 from herald.expressions.tokens import Kind, tokenize
 
 
@@ -305,3 +307,32 @@ def test_every_function_and_method_name_and_arity_is_zens():
         assert zen.validate_expression(f"d(now).{name}({too_many})") is not None, name
     # And a name outside the table is not a zen function
     assert zen.validate_expression("nope(1)") is not None
+
+
+def test_deep_brackets_are_refused_before_zen_parses_them():
+    # Given brackets nested deeper than the limit, with a range somewhere (zen's parser is
+    # exponential in bracket nesting then: 20 levels exhaust 2 GB)
+    source = "[(" * 10 + "1" + ")]" * 10 + " in [1..2]"
+    # When it is validated
+    started = time.perf_counter()
+    with pytest.raises(expressions.ExpressionError) as err:
+        expressions.validate(source)
+    # Then it is refused at once, naming the limit and the bracket
+    assert time.perf_counter() - started < 0.5
+    assert err.value.message.startswith("brackets nest more than 8 deep at line 1, column 9")
+
+
+def test_an_expression_zen_accepts_but_herald_cannot_parse_is_refused_plainly(monkeypatch):
+    # Given a parser that fails on something zen accepted (a construct Herald does not know)
+    from herald.expressions import condition
+
+    def unsupported(tokens):
+        raise SyntaxProblem("`@@`", 3)
+
+    monkeypatch.setattr(condition, "parse", unsupported)
+    # When it is validated
+    with pytest.raises(expressions.ExpressionError) as err:
+        expressions.validate("event.x == 1")
+    # Then the refusal says so, with the position, instead of crashing
+    assert "unsupported construct" in err.value.message
+    assert (err.value.line, err.value.column) == (1, 4)
