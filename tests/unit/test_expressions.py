@@ -363,6 +363,55 @@ def test_the_estimate_follows_the_items_a_closure_goes_over():
     assert condition.evaluate({"event": {"items": items}}) is False
 
 
+UNBOUNDED = [
+    "some(event.items, #.price > 50) and event.amount >= 100",
+    "event.sku in customer.attributes.wishlist and all(event.items, #.qty > 0)",
+    "len(filter(event.items, #.qty > 1)) >= 2",
+    "count([1..100], # > event.n) > 2",
+    "some(event.items as it, it.price > 5 ? true : false)",
+    "`${event.sku}-${len(map(event.items, #.qty))}` == 'a-1'",
+    "some(event.items, #.sku in customer.attributes.wishlist)",
+    NESTED,
+    "count(map(event.items, #.qty), # > 1) > 0",
+    "some(flatMap(event.items, #.tags), # == 'x')",
+    "some(event.items, some(#.tags, # == 'x'))",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    source=st.sampled_from(UNBOUNDED),
+    items=st.lists(
+        st.fixed_dictionaries(
+            {"qty": st.integers(0, 3), "tags": st.lists(st.just("x"), max_size=4)}
+        ),
+        max_size=12,
+    ),
+    wishlist=st.lists(st.just("a"), max_size=6),
+)
+def test_the_prepared_estimate_equals_the_full_walk(source, items, wishlist):
+    # Given an unbounded condition (most get a formula prepared at compile time)
+    from herald.expressions import budget
+
+    condition = expressions.compile_condition(source)
+    context = {
+        "event": {"items": items, "n": 3, "sku": "a"},
+        "customer": {"attributes": {"wishlist": wishlist}},
+    }
+    # When its cost is estimated on an event
+    # Then the prepared formula gives exactly what walking the tree with the context gives
+    assert condition.cost(context) == budget.cost(condition.tree, context)
+
+
+def test_simple_closures_get_a_formula_at_compile_time():
+    # Given a closure over a context list with a plain body (the common case)
+    condition = expressions.compile_condition("some(event.items, #.price > 50)")
+    # Then its estimate is a constant and a weight per item, known before any event
+    assert condition.model.constant == 4
+    assert condition.model.terms == ((("event", "items"), 6),)
+    assert condition.cost({"event": {"items": [{}] * 10}}) == 64
+
+
 def test_conditions_without_closures_over_data_are_bounded():
     # Given conditions whose cost does not depend on the size of lists in the event
     # Then they need no run-time estimate

@@ -43,16 +43,17 @@ class Condition:
     references: tuple[Reference, ...]
     bounded: bool  # True: no run-time check needed (see the package docstring)
     tree: n.Node
+    model: budget.CostModel
 
     def cost(self, context: dict) -> int:
         """The estimated steps zen would take on this context."""
-        return budget.cost(self.tree, context)
+        return self.model.cost(context)
 
     def evaluate(self, context: dict) -> object:
         """The raw result; :class:`BudgetExceeded` before calling zen when it would cost too
         much, :class:`EvaluationError` when zen fails."""
         if not self.bounded:
-            steps = budget.cost(self.tree, context)
+            steps = self.model.cost(context)
             if steps > budget.BUDGET:
                 raise BudgetExceeded(steps, budget.BUDGET)
         try:
@@ -71,7 +72,8 @@ def compile_condition(expression: str) -> Condition:
         compiled, tree, closure_calls = _checked(expression, "when", compiling=True)
         found = references(tree, expression)
         bounded = budget.is_bounded(closure_calls)
-        cached = Condition(expression, compiled, paths(found), found, bounded, tree)
+        model = budget.CostModel(tree)
+        cached = Condition(expression, compiled, paths(found), found, bounded, tree, model)
         _cache[expression] = cached
     return cached
 
