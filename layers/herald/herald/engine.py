@@ -173,16 +173,17 @@ def decide(
         if condition is None:
             matched = True
         else:
-            try:
-                matched = condition.compiled.evaluate(context) is True
-            except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
+            try:  # over budget or failing on this event: skipped, neither branch runs
+                matched = condition.evaluate(context) is True
+            except (expressions.BudgetExceeded, expressions.EvaluationError) as exc:
                 trace_rules.append(
                     {
                         "rule_id": rule.id,
                         "version": rule.version,
                         "priority": rule.priority,
                         "matched": None,
-                        "error": expressions.describe_error(exc),
+                        "error": exc.message,
+                        "code": exc.code,
                     }
                 )
                 continue
