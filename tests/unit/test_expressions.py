@@ -463,6 +463,15 @@ def test_references_carry_their_full_path_and_position():
     )
 
 
+def test_read_paths_of_an_invalid_expression_is_an_expression_error():
+    # Given a text that is not ZEN
+    # When its paths are read
+    # Then the error is the typed one, with its position
+    with pytest.raises(expressions.ExpressionError) as err:
+        expressions.read_paths("event.total >= ")
+    assert (err.value.line, err.value.column) == (1, 15)
+
+
 def test_paths_are_cut_to_the_root_and_two_keys():
     # Given a deep path
     # Then the projection copies its first two keys' value whole

@@ -86,7 +86,11 @@ def validate(expression: str, field: str = "when") -> None:
 
 def read_paths(expression: str) -> frozenset[tuple[str, ...]]:
     """The context paths a ZEN expression reads (cut for projection), without other checks."""
-    return paths(references(parse(tokenize(expression)), expression))
+    try:
+        return paths(references(parse(tokenize(expression)), expression))
+    except Problem as problem:
+        message, line, column = problem.render(expression)
+        raise ExpressionError(message, line=line, column=column) from None
 
 
 def _checked(
