@@ -380,3 +380,51 @@ def test_a_function_given_another_kind_of_event_refuses_it_with_one_log_line(
     assert result["status"] == "refused" and f"expected a {expected}" in result["reason"]
     refusals = [r for r in caplog.records if "wrong kind" in r.getMessage()]
     assert len(refusals) == 1
+
+
+def test_a_rule_over_its_budget_is_skipped_per_event_and_alerted_once(
+    catalog, handlers, lambda_context, clock
+):
+    from herald import runtime
+    from herald.settings import settings
+    from herald_dev import faults
+
+    # Given a live rule whose condition is quadratic in event.items, and a watcher on the alerts
+    faults.publish(
+        [],
+        [{"id": "heavy", "name": "Heavy", "on": "cart.heavy", "category": "marketing",
+          "when": "count(map(event.items, count(map(event.items, # > 0), true) > 0), true) > 0",
+          "then": [{"send": {"channel": "email", "content": "big-cart"}}]}],
+    )  # fmt: skip
+    sqs = boto3.client("sqs")
+    inbox = sqs.create_queue(QueueName="alerts-watch")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]
+    boto3.client("sns").subscribe(
+        TopicArn=settings().alerts_topic_arn, Protocol="sqs", Endpoint=arn["QueueArn"]
+    )
+    big = list(range(1_000))  # ~7 million steps: over the 1 million budget
+    # When three large events arrive (the second after a cold start: a new container), and a
+    # small one
+    for event_id in ("h-1", "h-2"):
+        result = handlers.decide.lambda_handler(
+            eventbridge("cart.heavy", "c-ann", event_id, items=big), lambda_context
+        )
+        assert result["status"] == "decided" and result["queued"] == []
+        runtime.reset()
+    handlers.decide.lambda_handler(
+        eventbridge("cart.heavy", "c-ann", "h-3", items=big), lambda_context
+    )
+    small = handlers.decide.lambda_handler(
+        eventbridge("cart.heavy", "c-ann", "h-4", items=[1, 2]), lambda_context
+    )
+    # Then each large one skipped the rule, the trace saying why; the small one ran it
+    (rule,) = stored_trace("c-ann", "h-3")["rules"]
+    assert (rule["matched"], rule["code"]) == (None, "over_budget")
+    assert "budget 1,000,000" in rule["error"]
+    assert len(small["queued"]) == 1
+    # And the alert was sent once, naming the rule and version
+    alerts = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(alerts) == 1
+    body = json.loads(alerts[0]["Body"])
+    assert body["MessageAttributes"]["topic"]["Value"] == "rule-over-budget"
+    assert "Rule heavy (version 1)" in body["Message"] and "h-1" in body["Message"]

@@ -173,12 +173,20 @@ def decide(
             continue
         matched = True
         if compiled.condition is not None:
-            try:
-                matched = compiled.condition.compiled.evaluate(context) is True
-            except RuntimeError as exc:  # zen-engine raises RuntimeError on type errors
-                error = expressions.describe_error(exc)
+            try:  # over budget or failing on this event: skipped, neither branch runs
+                matched = compiled.condition.evaluate(context) is True
+            except (expressions.BudgetExceeded, expressions.EvaluationError) as exc:
                 rule_traces.append(
-                    RuleTrace(rule.id, rule.version, rule.priority, None, None, None, error)
+                    RuleTrace(
+                        rule.id,
+                        rule.version,
+                        rule.priority,
+                        None,
+                        None,
+                        None,
+                        exc.message,
+                        exc.code,
+                    )
                 )
                 continue
         actions = rule.then if matched else rule.else_

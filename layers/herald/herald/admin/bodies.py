@@ -483,6 +483,7 @@ class RuleTrace(Answer):
     branch: Literal["then", "else"] | None = None
     skipped: str | None = None
     error: str | None = None
+    code: Literal["evaluation_error", "over_budget"] | None = None
 
 
 class ActionTrace(Answer):

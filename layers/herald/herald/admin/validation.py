@@ -58,7 +58,7 @@ def rule(doc: dict) -> Checked[Rule]:
     known = catalogue.read()
     warnings = check_event_name(parsed.on, known)
     if parsed.when is not None:
-        condition = expressions.compile_condition(parsed.when, "when")
+        condition = expressions.compile_condition(parsed.when)
         references = [Reference(r.path, r.line, r.column) for r in condition.references]
         warnings += check_references(references, known, "when", parsed.on)
     channels: dict[tuple[str, int | None], frozenset[str]] = {}

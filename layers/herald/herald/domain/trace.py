@@ -52,6 +52,7 @@ class RuleTrace:
     branch: str | None = None  # then | else; None when the branch has no actions
     skipped: str | None = None  # e.g. outside its active window
     error: str | None = None  # the condition failed or went over its budget
+    code: str | None = None  # evaluation_error | over_budget, beside the error
 
     def to_doc(self) -> dict:
         doc = _doc(self)

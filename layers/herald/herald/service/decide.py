@@ -20,7 +20,7 @@ from herald.domain.message import Message, MessageStatus
 from herald.domain.trace import Trace
 from herald.errors import Conflict
 from herald.observability import logger, metrics
-from herald.service import actions, catalogue, dead_letters
+from herald.service import actions, budget_alerts, catalogue, dead_letters
 from herald.service.ruleset import cache as ruleset_cache
 from herald.settings import settings
 
@@ -89,6 +89,7 @@ def handle(event: Event, now: datetime | None = None) -> Outcome:
             continue  # the customer changed (another decision, a profile update): decide again
         break
     outcome = Outcome(event.event_id, decision.trace)
+    budget_alerts.after_decision(decision.trace)
     _run_effects(decision)
     for message in messages:
         _deliver(message, outcome)
