@@ -1,0 +1,55 @@
+"""A message's rendering: one channel of a content, in the customer's locale, with a context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from herald.errors import ValidationError
+from herald.model import Content, profile
+from herald.rendering.errors import RenderError
+from herald.rendering.templates import HTML_FIELDS, compile_template, liquid_error
+
+
+def template_context(customer_doc: dict, event: dict, message: dict) -> dict:
+    """What a template sees: ``customer`` (the profile, no policy state), ``event``, ``message``."""
+    return {"customer": profile(customer_doc), "event": event, "message": message}
+
+
+def _render(source: str, html: bool, field: str, context: dict) -> str:
+    if "{" not in source:  # no Liquid markup at all: the text is its own rendering
+        return source
+    return compile_template(source, html, field).render(**context)
+
+
+def render(content: Content, channel: str, context: dict, locale: str | None = None) -> dict:
+    """Render one channel of ``content``; raise :class:`RenderError` if a template fails."""
+    if channel not in content.channels:
+        raise RenderError(f"content {content.id}@{content.version} has no {channel} channel")
+    block = content.block(channel, locale)
+    out: dict[str, Any] = {}
+    field = f"channels.{channel}"
+    try:
+        for name, value in block.items():
+            field = f"channels.{channel}.{name}"
+            if name == "data":
+                out[name] = {
+                    k: _render(v, False, f"{field}.{k}", context) for k, v in value.items()
+                }
+            else:
+                out[name] = _render(value, name in HTML_FIELDS, field, context).strip()
+    except liquid_error() as exc:
+        raise RenderError(f"{field}: {exc.message}", field=field) from exc
+    except ValidationError as exc:  # a stored template that no longer compiles
+        raise RenderError(exc.message, field=field) from exc
+    return out
+
+
+def render_all(content: Content, context: dict, locale: str | None = None) -> dict:
+    """Every channel rendered (for previews); a failing channel reports its error instead."""
+    result = {}
+    for channel in content.channels:
+        try:
+            result[channel] = render(content, channel, context, locale)
+        except RenderError as exc:
+            result[channel] = {"error": exc.to_dict()}
+    return result
