@@ -2,11 +2,51 @@
 
 This is the one module of the package that imports python-liquid at module level; the others
 import it on first use (see the package docstring).
+
+Beyond python-liquid's defaults, through its own extension points (its tag register):
+
+- an error python-liquid can only place at the end of the template (an unclosed block, a tag
+  whose expression stops short) is reported at the tag where the mistake is.
 """
 
 from __future__ import annotations
 
-from liquid import Environment
+from typing import TYPE_CHECKING
+
+from liquid import Environment, Tag
+from liquid.exceptions import LiquidSyntaxError
+from liquid.token import TOKEN_EOF
+
+if TYPE_CHECKING:
+    from liquid.ast import Node
+    from liquid.stream import TokenStream
+
+
+class _AtItsOpeningTag(Tag):
+    """Delegates to a registered tag; an error with no position is moved to the tag's token.
+
+    python-liquid raises "expected tag endif, found end of expression" with the token that ends
+    the template (no position), so the line of an unclosed ``{% if %}`` is lost. The tag that was
+    being parsed is where the mistake is: innermost first, as tags parse their blocks.
+    """
+
+    def __init__(self, env: Environment, tag: Tag):
+        super().__init__(env)
+        self.tag = tag
+        self.name, self.block, self.end = tag.name, tag.block, tag.end
+
+    def parse(self, stream: TokenStream) -> Node:
+        opening = stream.current
+        try:
+            return self.tag.parse(stream)
+        except LiquidSyntaxError as err:
+            if err.token is not None and err.token.start_index >= 0:
+                raise
+            if self.block and self.end and stream.current.kind == TOKEN_EOF:
+                message = f"'{opening.value}' is never closed (expected '{self.end}')"
+            else:
+                message = err.message
+            raise LiquidSyntaxError(message, token=opening) from err
 
 
 class HeraldEnvironment(Environment):
@@ -16,6 +56,10 @@ class HeraldEnvironment(Environment):
     output_stream_limit = 512 * 1024
     context_depth_limit = 30
     local_namespace_limit = 64 * 1024
+
+    def setup_tags_and_filters(self, *, extra: bool = False) -> None:
+        super().setup_tags_and_filters(extra=extra)
+        self.tags = {name: _AtItsOpeningTag(self, tag) for name, tag in self.tags.items()}
 
 
 HTML = HeraldEnvironment(autoescape=True)
