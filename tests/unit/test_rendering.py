@@ -82,6 +82,20 @@ def test_a_syntax_error_is_reported_at_the_line_of_the_mistake(what, source, wor
     assert words in err.value.message
 
 
+@pytest.mark.parametrize("tag", ["{% include 'footer' %}", "{% render 'footer', x: 1 %}"])
+def test_include_and_render_are_refused_at_save_with_the_line(tag):
+    # Given an email whose html pulls in another template on line 2 (there is no loader)
+    content = _content(email={"subject": "s", "html": f"<p>hi</p>\n{tag}", "text": "t"})
+    # When it is checked for saving
+    with pytest.raises(rendering.TemplateSyntaxError) as err:
+        rendering.check_content(content)
+    # Then it is a 422 naming the field, the line and why
+    assert err.value.status == 422
+    assert err.value.field == "channels.email.html"
+    assert "line 2" in err.value.message
+    assert "include/render are not available: content is self-contained" in err.value.message
+
+
 def test_a_runaway_loop_fails_the_render_instead_of_hanging():
     content = _content(sms={"text": "{% for i in (1..100000000) %}x{% endfor %}"})
     with pytest.raises(rendering.RenderError):

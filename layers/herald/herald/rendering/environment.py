@@ -5,6 +5,8 @@ import it on first use (see the package docstring).
 
 Beyond python-liquid's defaults, through its own extension points (its tag register):
 
+- ``{% include %}`` and ``{% render %}`` are refused when a template is parsed: there is no
+  template loader, a content is self-contained;
 - an error python-liquid can only place at the end of the template (an unclosed block, a tag
   whose expression stops short) is reported at the tag where the mistake is.
 """
@@ -20,6 +22,25 @@ from liquid.token import TOKEN_EOF
 if TYPE_CHECKING:
     from liquid.ast import Node
     from liquid.stream import TokenStream
+
+
+class _SelfContained(Tag):
+    """``include``/``render``: refused at parse time, with the line of the tag."""
+
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        raise LiquidSyntaxError(
+            "include/render are not available: content is self-contained", token=stream.current
+        )
+
+
+class _NoInclude(_SelfContained):
+    name = "include"
+
+
+class _NoRender(_SelfContained):
+    name = "render"
 
 
 class _AtItsOpeningTag(Tag):
@@ -59,6 +80,8 @@ class HeraldEnvironment(Environment):
 
     def setup_tags_and_filters(self, *, extra: bool = False) -> None:
         super().setup_tags_and_filters(extra=extra)
+        self.add_tag(_NoInclude)
+        self.add_tag(_NoRender)
         self.tags = {name: _AtItsOpeningTag(self, tag) for name, tag in self.tags.items()}
 
 
