@@ -3,8 +3,11 @@
 This is the one module of the package that imports python-liquid at module level; the others
 import it on first use (see the package docstring).
 
-Beyond python-liquid's defaults, through its own extension points (its tag register):
+Beyond python-liquid's defaults, through its own extension points (its tag and filter
+registers, ``template_class``):
 
+- the limits of ``limits``: python-liquid's own resource limits, and guards on every filter,
+  on reversed loops and on the output of arrays, with a per-render budget;
 - ``{% include %}`` and ``{% render %}`` are refused when a template is parsed: there is no
   template loader, a content is self-contained;
 - an error python-liquid can only place at the end of the template (an unclosed block, a tag
@@ -18,6 +21,8 @@ from typing import TYPE_CHECKING
 from liquid import Environment, Tag
 from liquid.exceptions import LiquidSyntaxError
 from liquid.token import TOKEN_EOF
+
+from herald.rendering import limits
 
 if TYPE_CHECKING:
     from liquid.ast import Node
@@ -71,18 +76,20 @@ class _AtItsOpeningTag(Tag):
 
 
 class HeraldEnvironment(Environment):
-    """python-liquid with resource limits on loops, output, assigned variables and nesting."""
+    """python-liquid bounded by Herald's limits, self-contained, placing errors at their tag."""
 
-    loop_iteration_limit = 10_000
-    output_stream_limit = 512 * 1024
-    context_depth_limit = 30
-    local_namespace_limit = 64 * 1024
+    loop_iteration_limit = limits.LOOP_ITERATIONS
+    output_stream_limit = limits.OUTPUT_BYTES
+    context_depth_limit = limits.CONTEXT_DEPTH
+    local_namespace_limit = limits.ASSIGNED_BYTES
+    template_class = limits.BudgetedTemplate
 
     def setup_tags_and_filters(self, *, extra: bool = False) -> None:
         super().setup_tags_and_filters(extra=extra)
-        self.add_tag(_NoInclude)
-        self.add_tag(_NoRender)
+        for tag in (*limits.BOUNDED_TAGS, _NoInclude, _NoRender):
+            self.add_tag(tag)
         self.tags = {name: _AtItsOpeningTag(self, tag) for name, tag in self.tags.items()}
+        limits.guard_filters(self)
 
 
 HTML = HeraldEnvironment(autoescape=True)

@@ -7,7 +7,7 @@ from typing import Any
 from herald.errors import ValidationError
 from herald.model import Content, profile
 from herald.rendering.errors import RenderError
-from herald.rendering.templates import HTML_FIELDS, compile_template, liquid_error
+from herald.rendering.templates import HTML_FIELDS, compile_template, line_of, liquid_error
 
 
 def template_context(customer_doc: dict, event: dict, message: dict) -> dict:
@@ -38,10 +38,22 @@ def render(content: Content, channel: str, context: dict, locale: str | None = N
             else:
                 out[name] = _render(value, name in HTML_FIELDS, field, context).strip()
     except liquid_error() as exc:
-        raise RenderError(f"{field}: {exc.message}", field=field) from exc
+        raise RenderError(_failure(field, exc), field=field) from exc
     except ValidationError as exc:  # a stored template that no longer compiles
         raise RenderError(exc.message, field=field) from exc
     return out
+
+
+def _failure(field: str, exc: Exception) -> str:
+    """``channels.sms.text line 3: <what went wrong, a limit in plain words>``."""
+    from liquid.exceptions import ResourceLimitError  # noqa: PLC0415
+
+    from herald.rendering.limits import describe  # noqa: PLC0415 — python-liquid is loaded
+
+    line = line_of(exc)
+    where = f"{field} line {line}" if line else field
+    what = describe(exc) if isinstance(exc, ResourceLimitError) else exc.message
+    return f"{where}: {what}"
 
 
 def render_all(content: Content, context: dict, locale: str | None = None) -> dict:

@@ -28,13 +28,13 @@ def liquid_error() -> type:
     return LiquidError
 
 
-def _line_of(exc: Exception) -> int:
+def line_of(exc: Exception) -> int | None:
+    """The line a python-liquid error points at (its token's position), if it has one."""
     token = getattr(exc, "token", None)
-    source = getattr(token, "source", "") or ""
     start = getattr(token, "start_index", -1)
     if start is None or start < 0:
-        return source.count("\n") + 1 if source else 1
-    return source[:start].count("\n") + 1
+        return None
+    return token.source.count("\n", 0, start) + 1
 
 
 def compile_template(source: str, html: bool, field: str) -> Any:
@@ -45,11 +45,12 @@ def compile_template(source: str, html: bool, field: str) -> Any:
         try:
             template = environment(html).from_string(source)
         except liquid_error() as exc:
-            line = _line_of(exc)
+            line = line_of(exc) or 1
             raise TemplateSyntaxError(
                 f"Liquid error in {field} at line {line}: {exc.message}", field=field
             ) from exc
         _check_filters(template, source, html, field)
+        _check_ranges(template, source, field)
         if len(_compiled) >= MAX_CACHED_TEMPLATES:
             _compiled.clear()
         _compiled[key] = template
@@ -59,12 +60,25 @@ def compile_template(source: str, html: bool, field: str) -> Any:
 def _check_filters(template: Any, source: str, html: bool, field: str) -> None:
     """Liquid reports an unknown filter only when the render reaches it: find them statically."""
     known = environment(html).filters
-    for name, spans in template.analyze().filters.items():
+    for name, spans in template.analyze(include_partials=False).filters.items():
         if name not in known:
             line = source[: spans[0].index].count("\n") + 1 if spans else 1
             raise TemplateSyntaxError(
                 f"Liquid error in {field} at line {line}: unknown filter '{name}'", field=field
             )
+
+
+def _check_ranges(template: Any, source: str, field: str) -> None:
+    """A range literal over the limit fails every render that reaches it: refuse it now."""
+    from herald.rendering.limits import MAX_ITEMS, oversized_ranges  # noqa: PLC0415
+
+    for index, text, count in oversized_ranges(template):
+        line = source.count("\n", 0, index) + 1
+        raise TemplateSyntaxError(
+            f"Liquid error in {field} at line {line}: the range {text} has {count:,} items, "
+            f"over the limit of {MAX_ITEMS:,} items per array or range",
+            field=field,
+        )
 
 
 def fields(content: Content) -> Iterator[tuple[str, str, bool]]:
