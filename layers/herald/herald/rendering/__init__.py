@@ -11,18 +11,24 @@ never renders, and the admin function renders only on save and preview. Only ``e
 - ``environment``: the python-liquid environments Herald renders with;
 - ``templates``: compiling (cached), save-time checks, the template fields of a content;
 - ``limits``: what one render may consume, and the guards holding templates to it;
-- ``render``: a message's rendering from a content and a context.
+- ``render``: a message's rendering from a content and a context;
+- ``variables``: the context variables templates use (for warnings about unknown ones).
 """
 
 from herald.rendering.errors import RenderError, TemplateSyntaxError
 from herald.rendering.render import render, render_all, template_context
 from herald.rendering.templates import check_content
+from herald.rendering.variables import TemplateWarning, VariableUse, unknown_roots, variables
 
 __all__ = [
     "RenderError",
     "TemplateSyntaxError",
+    "TemplateWarning",
+    "VariableUse",
     "check_content",
     "render",
     "render_all",
     "template_context",
+    "unknown_roots",
+    "variables",
 ]
