@@ -226,6 +226,25 @@ def test_text_filters_in_a_loop_are_bounded_by_the_work_budget():
     assert "more than 10,000,000 characters in one render (the last was 'upcase')" in err.message
 
 
+def test_split_in_a_loop_is_charged_to_the_work_budget():
+    # Given a text of 10,000 pieces split in a 10,000-iteration loop (100 million pieces)
+    template = "{% for i in (1..10000) %}{% assign x = event.s | split: ',' | size %}{% endfor %}"
+    # When it is rendered
+    err = _render_failure(template, event={"s": ",".join(["ab"] * 9999)})
+    # Then the pieces count as array items
+    assert "array items in one render (the last was 'split')" in err.message
+
+
+def test_slow_text_filters_spend_the_budget_faster():
+    # Given strip_html (which parses HTML in Python, up to 1 µs a character) run 20 times on
+    # 10 KB: 220,000 characters, far within the budget at a cheap filter's rate
+    template = "{% for i in (1..20) %}{% assign x = event.html | strip_html | size %}{% endfor %}"
+    # When it is rendered
+    err = _render_failure(template, event={"html": "<b>x</b>" * 1250})
+    # Then its characters count a hundred times, and the budget stops it
+    assert "characters in one render (the last was 'strip_html')" in err.message
+
+
 def test_uniq_of_mappings_is_charged_for_its_pairwise_comparisons():
     # Given 2,000 distinct mappings (python-liquid compares them pairwise: 2 million comparisons)
     event = {"items": [{"sku": i} for i in range(2000)]}

@@ -88,7 +88,8 @@ ITEMS_PER_RENDER = 500_000
 passes over the largest array, thousands of times what a real message needs."""
 
 TEXT_PER_RENDER = 10_000_000
-"""Characters filters may read and make in one render: ten times the largest text."""
+"""Characters filters may read and make in one render: ten times the largest text, ~0.1 s of
+work (characters of the slow filters count more, see ``TEXT_COST``)."""
 
 
 class LimitError(ResourceLimitError):
@@ -289,47 +290,64 @@ which is itself bounded, and are checked after."""
 SPLITTING_FILTERS = {"split": _split_items}
 """Filters that make an array out of a text: the number of items is computed before."""
 
+TEXT_COST = {
+    "strip_html": 100,
+    "url_encode": 10,
+    "url_decode": 10,
+    "escapejs": 10,
+    "escape_once": 5,
+    "squish": 5,
+}
+"""What a character costs these filters, in the budget's characters: most text filters run in C
+at a few ns a character, these in Python (``strip_html`` parses HTML: up to 1 µs a character),
+so the budget stays ~0.1 s of work whichever filters spend it."""
+
 
 def _guard(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` registered as filter ``name``, held to the limits and charged to the budget."""
     count_items = ARRAY_FILTERS.get(name)
     size_text = GROWING_FILTERS.get(name)
     count_pieces = SPLITTING_FILTERS.get(name)
+    cost = TEXT_COST.get(name, 1)
     wants_context = getattr(func, "with_context", False)
 
     @wraps(func)
     def guarded(value: Any, *args: Any, context: BudgetedContext, **kwargs: Any) -> Any:
-        budget = context.budget
         if count_items is not None:
             count = count_items(value, *args)
             if count > MAX_ITEMS:
                 raise _too_many_items(count, f"the array or range given to '{name}'")
-            budget.spend_items(count, name)
+            context.budget.spend_items(count, name)
         if size_text is not None:
             length = size_text(value, *args, **kwargs)
             if length > MAX_TEXT:
                 raise _too_long(length, f"'{name}'")
-        if count_pieces is not None and count_pieces(value, *args) > MAX_ITEMS:
-            raise LimitError(
-                f"'{name}' would make an array of more than {MAX_ITEMS:,} items, the limit "
-                "per array or range"
-            )
+        if count_pieces is not None:
+            count = count_pieces(value, *args)
+            if count > MAX_ITEMS:
+                raise LimitError(
+                    f"'{name}' would make an array of more than {MAX_ITEMS:,} items, the limit "
+                    "per array or range"
+                )
+            context.budget.spend_items(count, name)
         if wants_context:
             kwargs["context"] = context
         result = func(value, *args, **kwargs)
         if result is not value:
-            _check_result(result, value, name, budget)
+            _check_result(result, value, name, cost, context)
         return result
 
     guarded.with_context = True  # type: ignore[attr-defined] — python-liquid's filter protocol
     return guarded
 
 
-def _check_result(result: Any, value: Any, name: str, budget: Budget) -> None:
+def _check_result(result: Any, value: Any, name: str, cost: int, context: BudgetedContext) -> None:
+    """Hold a filter's result to the limits; charge the text it read and made to the budget."""
+    text = len(value) if isinstance(value, str) else 0
     if isinstance(result, str):
         if len(result) > MAX_TEXT:
             raise _too_long(len(result), f"'{name}'")
-        budget.spend_text(len(result) + (len(value) if isinstance(value, str) else 0), name)
+        text += len(result)
     elif isinstance(result, list):
         if len(result) > MAX_ITEMS:
             raise _too_many_items(len(result), f"the array '{name}' made")
@@ -338,6 +356,8 @@ def _check_result(result: Any, value: Any, name: str, budget: Budget) -> None:
             f"'{name}' would make a number over {MAX_INTEGER_BITS:,} bits (~3,000 digits), "
             "the limit per number"
         )
+    if text:
+        context.budget.spend_text(text * cost, name)
 
 
 _MISSING = object()
