@@ -124,6 +124,25 @@ def test_a_runaway_loop_names_the_loop_limit_and_the_line():
     )
 
 
+def test_a_loop_with_a_large_body_is_bounded_by_the_statements_it_would_run():
+    # Given 10,000 iterations of 1,000 conditions (23 s of rendering without a bound)
+    template = "{% for i in (1..10000) %}" + "{% if i == 1 %}x{% endif %}" * 1000 + "{% endfor %}"
+    # When it is rendered
+    err = _render_failure(template)
+    # Then it is stopped before the first iteration by the statements it would run
+    assert "more than 250,000 statements in one render" in err.message
+    assert "the limit on loop work" in err.message
+
+
+def test_nested_loops_charge_their_statements_too():
+    # Given 100 × 100 iterations of 100 conditions (each loop alone is small)
+    inner = "{% for j in (1..100) %}" + "{% if j == 1 %}x{% endif %}" * 100 + "{% endfor %}"
+    # When it is rendered
+    err = _render_failure("{% for i in (1..100) %}" + inner + "{% endfor %}")
+    # Then the inner loop's charges add up to the limit
+    assert "the limit on loop work" in err.message
+
+
 # ------------------------------------------------------------------------------ texts
 
 
