@@ -10,7 +10,8 @@ never renders, and the admin function renders only on save and preview. Only ``e
 - ``errors``: the two ways a template fails (refused at save, failing at render);
 - ``environment``: the python-liquid environments Herald renders with;
 - ``templates``: compiling (cached), save-time checks, the template fields of a content;
-- ``limits``: what one render may consume, and the guards holding templates to it;
+- ``limits``: what one render may consume, and the per-render budget; held by
+  ``filter_guards`` (every filter) and ``tag_guards`` (loops, outputs);
 - ``render``: a message's rendering from a content and a context;
 - ``variables``: the context variables templates use (for warnings about unknown ones).
 """

@@ -6,8 +6,8 @@ import it on first use (see the package docstring).
 Beyond python-liquid's defaults, through its own extension points (its tag and filter
 registers, ``template_class``):
 
-- the limits of ``limits``: python-liquid's own resource limits, and guards on every filter,
-  on reversed loops and on the output of arrays, with a per-render budget;
+- the limits of ``limits``: python-liquid's own resource limits, Herald's guards on every
+  filter (``filter_guards``) and on loops and outputs (``tag_guards``), a per-render budget;
 - ``{% include %}`` and ``{% render %}`` are refused when a template is parsed: there is no
   template loader, a content is self-contained;
 - an error python-liquid can only place at the end of the template (an unclosed block, a tag
@@ -22,7 +22,7 @@ from liquid import Environment, Tag
 from liquid.exceptions import LiquidSyntaxError
 from liquid.token import TOKEN_EOF
 
-from herald.rendering import limits
+from herald.rendering import filter_guards, limits, tag_guards
 
 if TYPE_CHECKING:
     from liquid.ast import Node
@@ -86,10 +86,10 @@ class HeraldEnvironment(Environment):
 
     def setup_tags_and_filters(self, *, extra: bool = False) -> None:
         super().setup_tags_and_filters(extra=extra)
-        for tag in (*limits.BOUNDED_TAGS, _NoInclude, _NoRender):
+        for tag in (*tag_guards.BOUNDED_TAGS, _NoInclude, _NoRender):
             self.add_tag(tag)
         self.tags = {name: _AtItsOpeningTag(self, tag) for name, tag in self.tags.items()}
-        limits.guard_filters(self)
+        filter_guards.guard_filters(self)
 
 
 HTML = HeraldEnvironment(autoescape=True)
