@@ -47,22 +47,68 @@ def test_a_syntax_error_names_field_and_line():
 
 
 def test_unknown_filter_is_a_save_time_error():
-    with pytest.raises(rendering.TemplateSyntaxError):
-        rendering.check_content(_content(sms={"text": "{{ x | no_such_filter }}"}))
+    with pytest.raises(rendering.TemplateSyntaxError) as err:
+        rendering.check_content(_content(sms={"text": "hi\n{{ x | no_such_filter }}"}))
+    assert "line 2" in err.value.message and "no_such_filter" in err.value.message
+
+
+# (what, template with the mistake on line 3, words the message must say)
+MISTAKES = [
+    ("unclosed if", "one\ntwo\n{% if x %}\nfour\nfive", "'if' is never closed"),
+    ("unclosed for", "one\ntwo\n{% for i in x %}\n{{ i }}\n", "'for' is never closed"),
+    ("unclosed capture", "one\ntwo\n{% capture x %}\nfour", "'capture' is never closed"),
+    ("unclosed in a liquid tag", "one\n{% liquid\nif x\n  echo 1\n%}\n", "'if' is never closed"),
+    ("unknown tag", "one\ntwo\n{% frobnicate %}\nfour", "unexpected tag 'frobnicate'"),
+    ("bad filter argument", "one\ntwo\n{{ x | append: 'a' 'b' }}", "comma separated"),
+    ("filter without a name", "one\ntwo\n{{ x | }}", "expected word"),
+    ("assign without a value", "one\ntwo\n{% assign x = %}", "expected a primitive"),
+    ("unexpected end", "one\ntwo\n{% endif %}\nfour", "unexpected tag 'endif'"),
+    ("end of another block", "{% if x %}\ntwo\n{% endfor %}{% endif %}", "tag 'endfor'"),
+    ("unclosed output", "one\ntwo\n{{ x \nfour", "expected '}}'"),
+]
+
+
+@pytest.mark.parametrize(("what", "source", "words"), MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_a_syntax_error_is_reported_at_the_line_of_the_mistake(what, source, words):
+    # Given a template whose mistake is on line 3 (python-liquid places an unclosed block at the
+    # end of the template, with no position: Herald reports the block's opening tag instead)
+    content = _content(sms={"text": source})
+    # When the content is checked for saving
+    with pytest.raises(rendering.TemplateSyntaxError) as err:
+        rendering.check_content(content)
+    # Then the error names the field, line 3 and what is wrong
+    assert err.value.field == "channels.sms.text"
+    assert "line 3:" in err.value.message, err.value.message
+    assert words in err.value.message
+
+
+@pytest.mark.parametrize("tag", ["{% include 'footer' %}", "{% render 'footer', x: 1 %}"])
+def test_include_and_render_are_refused_at_save_with_the_line(tag):
+    # Given an email whose html pulls in another template on line 2 (there is no loader)
+    content = _content(email={"subject": "s", "html": f"<p>hi</p>\n{tag}", "text": "t"})
+    # When it is checked for saving
+    with pytest.raises(rendering.TemplateSyntaxError) as err:
+        rendering.check_content(content)
+    # Then it is a 422 naming the field, the line and why
+    assert err.value.status == 422
+    assert err.value.field == "channels.email.html"
+    assert "line 2" in err.value.message
+    assert "include/render are not available: content is self-contained" in err.value.message
 
 
 def test_a_runaway_loop_fails_the_render_instead_of_hanging():
-    content = _content(sms={"text": "{% for i in (1..100000000) %}x{% endfor %}"})
-    with pytest.raises(rendering.RenderError):
-        rendering.render(content, "sms", {})
+    content = _content(sms={"text": "{% for i in (1..event.n) %}x{% endfor %}"})
+    with pytest.raises(rendering.RenderError) as err:
+        rendering.render(content, "sms", {"event": {"n": 100_000_000}})
+    assert "loop limit" in err.value.message
 
 
 def test_render_all_reports_a_failing_channel_without_hiding_the_others():
     content = _content(
-        sms={"text": "ok {{ n }}"}, push={"body": "{% for i in (1..100000000) %}x{% endfor %}"}
+        sms={"text": "ok {{ n }}"}, push={"body": "{% for i in (1..n) %}x{% endfor %}"}
     )
-    out = rendering.render_all(content, {"n": 1})
-    assert out["sms"] == {"text": "ok 1"}
+    out = rendering.render_all(content, {"n": 100_000_000})
+    assert out["sms"] == {"text": "ok 100000000"}
     assert out["push"]["error"]["code"] == "render_failed"
 
 

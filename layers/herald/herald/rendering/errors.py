@@ -1,0 +1,17 @@
+"""The two ways a template fails: refused when a content is saved, or failing when rendered."""
+
+from __future__ import annotations
+
+from herald.errors import DeliveryError, ValidationError
+
+
+class TemplateSyntaxError(ValidationError):
+    """A template that can't be saved; the message names the field and the line."""
+
+    code = "invalid_template"
+
+
+class RenderError(DeliveryError):
+    """A template that failed to render a message (a limit reached, a bad filter argument, …)."""
+
+    code = "render_failed"
