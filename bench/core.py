@@ -46,7 +46,7 @@ def _profile(rng: random.Random, i: int):
     return CustomerState(stored_customer(profile, f"c-{i}"), revision=1)
 
 
-def _rules(rng: random.Random, n: int = 1000) -> list:
+def _rules(rng: random.Random, n: int = 1000, closures: bool = False) -> list:
     from herald.domain.rule import parse_rule
 
     templates = [
@@ -56,6 +56,10 @@ def _rules(rng: random.Random, n: int = 1000) -> list:
         'event.sku in customer.attributes.wishlist and customer.attributes.tier != "bronze"',
         "customer.attributes.attr_{a:02d} == true and event.amount < {n}",
     ]
+    if closures:  # a closure over customer data: the kind of condition costed at run time
+        templates.append(
+            "some(customer.attributes.wishlist, # == event.sku) and event.amount > {n}"
+        )
     rules = []
     for i in range(n):
         when = rng.choice(templates).format(
@@ -89,14 +93,16 @@ def _rules(rng: random.Random, n: int = 1000) -> list:
     return rules
 
 
-def engine_figures(seconds: float = 3.0) -> dict:
-    import zen
-
+def _fixture(closures: bool = False):
+    """1,000 rules over 50 event names, 200 customers, 2,000 events (the same on every run);
+    with ``closures``, a sixth of the conditions iterate a list (``some(…)``)."""
     from herald import engine
     from herald.domain.event import Event
 
     rng = random.Random(7)
-    ruleset = engine.Ruleset(_rules(rng), {f"content-{i}": 1 for i in range(20)}, "1")
+    ruleset = engine.Ruleset(
+        _rules(rng, closures=closures), {f"content-{i}": 1 for i in range(20)}, "1"
+    )
     customers = [_profile(rng, i) for i in range(200)]
     events = [
         Event(
@@ -114,6 +120,15 @@ def engine_figures(seconds: float = 3.0) -> dict:
         for i in range(2000)
     ]
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    return ruleset, customers, events, now
+
+
+def engine_figures(seconds: float = 3.0) -> dict:
+    import zen
+
+    from herald import engine
+
+    ruleset, customers, events, now = _fixture()
     # warm up (compile caches, branch predictors)
     for i in range(500):
         engine.decide(ruleset, events[i], customers[i % 200], now)
@@ -162,6 +177,54 @@ def engine_figures(seconds: float = 3.0) -> dict:
             3,
         ),
         "engine_us_per_rule": round(elapsed / rules_evaluated * 1e6, 3),
+    }
+
+
+def budget_overhead_figures(rounds: int = 7, seconds: float = 0.4) -> dict:
+    """What the evaluation budget costs on the decide core: the engine as shipped against the
+    same engine whose conditions call zen directly (no cost model, no error mapping), on a rule
+    set where a sixth of the conditions iterate lists (without closures no condition needs the
+    cost model and the budget costs nothing). Rounds alternate between the two so that machine
+    noise falls on both alike; medians compared."""
+    from herald import engine
+    from herald.expressions.condition import Condition
+    from herald.expressions.errors import EvaluationError, describe_error
+
+    ruleset, customers, events, now = _fixture(closures=True)
+    budgeted = Condition.evaluate
+
+    def unbudgeted(self, context: dict) -> object:
+        try:
+            return self.compiled.evaluate(context)
+        except RuntimeError as exc:
+            raise EvaluationError(describe_error(exc)) from exc
+
+    def events_per_s() -> float:
+        n = 0
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            engine.decide(ruleset, events[n % len(events)], customers[n % 200], now)
+            n += 1
+        return n / (time.perf_counter() - t0)
+
+    checked = sum(not r.condition.bounded for rules in ruleset.by_event.values() for r in rules)
+    with_budget, without = [], []
+    try:
+        for i in range(500):  # warm up
+            engine.decide(ruleset, events[i], customers[i % 200], now)
+        for _ in range(rounds):
+            Condition.evaluate = unbudgeted
+            without.append(events_per_s())
+            Condition.evaluate = budgeted
+            with_budget.append(events_per_s())
+    finally:
+        Condition.evaluate = budgeted
+    slower = statistics.median(without) / statistics.median(with_budget) - 1
+    return {
+        "eval_budget_overhead_pct": round(slower * 100, 1),
+        "eval_budget_checked_rules": checked,
+        "decide_core_closure_mix_events_per_s": round(statistics.median(with_budget)),
+        "decide_core_closure_mix_unbudgeted_events_per_s": round(statistics.median(without)),
     }
 
 
@@ -308,7 +371,12 @@ HANDLERS = {
 
 
 def cold_import_figures(runs: int = 5) -> dict:
-    """Median wall time of importing each handler module in a fresh interpreter."""
+    """Median wall time of importing each handler module in a fresh interpreter, with the
+    bytecode compiled as the layer ships it (layers/herald/Makefile), as pip compiled boto3's."""
+    import compileall
+
+    for folder in ("layers/herald/herald", "functions"):
+        compileall.compile_dir(ROOT / folder, quiet=2)
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "x",
@@ -340,25 +408,28 @@ def cold_import_figures(runs: int = 5) -> dict:
         "s.loader.exec_module(m);print((time.perf_counter()-t)*1000)"
     )
     bare = "import time;t=time.perf_counter();import boto3;print((time.perf_counter()-t)*1000)"
+    commands = {"boto3": [bare]}
+    commands.update(
+        {name: [snippet, path] for name, path in HANDLERS.items() if (ROOT / path).exists()}
+    )
 
-    def median(args: list[str]) -> float:
-        values = []
-        for _ in range(runs):
-            out = subprocess.run(
-                [sys.executable, "-c", *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=ROOT,
-                check=True,
-            )
-            values.append(float(out.stdout.strip().splitlines()[-1]))
-        return round(statistics.median(values), 1)
+    def once(args: list[str]) -> float:
+        out = subprocess.run(
+            [sys.executable, "-c", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        return float(out.stdout.strip().splitlines()[-1])
 
-    result = {"boto3": median([bare])}
-    for name, path in HANDLERS.items():
-        if (ROOT / path).exists():
-            result[name] = median([snippet, path])
+    # Rounds interleave boto3 and the handlers, so that a busy moment weighs on all of them.
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, args in commands.items():
+            samples[name].append(once(args))
+    result = {name: round(statistics.median(values), 1) for name, values in samples.items()}
     ratio = {k: round(v / result["boto3"], 2) for k, v in result.items() if k != "boto3"}
     return {"cold_import_ms": result, "cold_import_ratio_to_boto3": ratio}
 

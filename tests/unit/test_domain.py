@@ -7,10 +7,10 @@ import pytest
 from herald.domain.action import SendAction
 from herald.domain.content import ContentRef, parse_content
 from herald.domain.customer import parse_customer
-from herald.domain.event import decision_id, from_envelope
+from herald.domain.document import ValidationError
+from herald.domain.event import BadEvent, decision_id, from_envelope
 from herald.domain.message import message_id_for
 from herald.domain.rule import parse_rule
-from herald.errors import BadEvent, ValidationError
 
 RULE = {
     "id": "cart-abandoned-gold",

@@ -11,7 +11,7 @@ import pytest
 from herald.domain import policy
 from herald.domain.clock import iso
 from herald.domain.customer import Contact, CustomerState
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError
 from tests.builders import customer_state
 
 NY, PARIS = ZoneInfo("America/New_York"), ZoneInfo("Europe/Paris")

@@ -312,6 +312,9 @@ class LocalApi(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: LocalApi
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers, 40 ms on every keep-alive request.
+    disable_nagle_algorithm = True
 
     def __getattr__(self, name: str) -> Any:
         # BaseHTTPRequestHandler calls do_<METHOD> and answers 501 (in HTML) when there is

@@ -19,7 +19,7 @@ ACCOUNT_ID = "123456789012"
 NO_VALUE = object()
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 10x faster
     pass
 
 

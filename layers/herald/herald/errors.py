@@ -1,4 +1,9 @@
-"""Typed errors. One place per edge maps them to HTTP statuses or dead-letter reasons."""
+"""The error contract: :class:`HeraldError` (a stable ``code``, an HTTP ``status`` and the
+offending ``field``) and the outcomes every layer shares. Errors that belong to one concept live
+with it: ``ValidationError`` in :mod:`herald.domain.document`, ``BadEvent`` in
+:mod:`herald.domain.event`, ``Unauthorized``/``Forbidden`` in :mod:`herald.admin.users`, the
+request-level ones in :mod:`herald.admin.api`. One place per edge maps them to HTTP statuses or
+dead-letter reasons."""
 
 from __future__ import annotations
 
@@ -21,11 +26,6 @@ class HeraldError(Exception):
         return body
 
 
-class ValidationError(HeraldError):
-    code = "validation_error"
-    status = 422
-
-
 class NotFound(HeraldError):
     code = "not_found"
     status = 404
@@ -34,27 +34,6 @@ class NotFound(HeraldError):
 class Conflict(HeraldError):
     code = "conflict"
     status = 409
-
-
-class Unauthorized(HeraldError):
-    code = "unauthorized"
-    status = 401
-
-
-class Forbidden(HeraldError):
-    code = "forbidden"
-    status = 403
-
-
-class PayloadTooLarge(HeraldError):
-    code = "payload_too_large"
-    status = 413
-
-
-class BadEvent(HeraldError):
-    """An event or queue record that can never be processed: dead-letter it, don't retry."""
-
-    code = "bad_event"
 
 
 class DeliveryError(HeraldError):
@@ -68,15 +47,3 @@ class RetryableError(HeraldError):
 
     code = "retryable"
     status = 503
-
-
-class BadRequest(HeraldError):
-    """A request no route can read (a body that isn't UTF-8 text, a bad header)."""
-
-    code = "bad_request"
-    status = 400
-
-
-class UnsupportedMediaType(HeraldError):
-    code = "unsupported_media_type"
-    status = 415

@@ -53,7 +53,8 @@ from herald.aws import secrets
 from herald.dal import customers
 from herald.domain.channel import MESSAGE_CHANNELS as CHANNELS
 from herald.domain.customer import CustomerState, CustomerUpdate
-from herald.errors import Forbidden, ValidationError
+from herald.domain.document import ValidationError
+from herald.errors import HeraldError
 from herald.runtime import register_cache
 from herald.settings import settings
 
@@ -70,7 +71,14 @@ class KeyringError(ValueError):
     """The secret is not a keyring: a deployment mistake, not a bad link (no 403 for it)."""
 
 
-class UnknownKey(Forbidden):
+class InvalidLink(HeraldError):
+    """A tampered, garbled or foreign unsubscribe token: 403, whatever the cause."""
+
+    code = "forbidden"
+    status = 403
+
+
+class UnknownKey(InvalidLink):
     """A token naming a key the keyring lacks (answered as any invalid link: 403)."""
 
 
@@ -178,7 +186,7 @@ def sign(customer_id: str, channel: str, key: bytes, kid: str = LEGACY_KID) -> s
 
 
 def verify(token: str, keys: Keyring) -> tuple[str, str]:
-    """(customer_id, channel) of a token signed by one of ``keys``; :class:`Forbidden` else
+    """(customer_id, channel) of a token signed by one of ``keys``; :class:`InvalidLink` else
     (:class:`UnknownKey` when it names a key the keyring lacks)."""
     parts = token.split(".")
     if len(parts) == 3:
@@ -187,17 +195,17 @@ def verify(token: str, keys: Keyring) -> tuple[str, str]:
     elif len(parts) == 2:  # issued before keyrings: no kid, the MAC over the raw payload
         kid, (payload_b64, mac_b64), signed = LEGACY_KID, parts, None
     else:
-        raise Forbidden("invalid unsubscribe link")
+        raise InvalidLink("invalid unsubscribe link")
     if not KID.fullmatch(kid):
-        raise Forbidden("invalid unsubscribe link")
+        raise InvalidLink("invalid unsubscribe link")
     key = keys.key(kid)
     try:
         payload = _unb64(payload_b64)
         mac = _unb64(mac_b64)
     except ValueError as exc:
-        raise Forbidden("invalid unsubscribe link") from exc
+        raise InvalidLink("invalid unsubscribe link") from exc
     if not hmac.compare_digest(mac, _mac(key, signed if signed is not None else payload)):
-        raise Forbidden("invalid unsubscribe link")
+        raise InvalidLink("invalid unsubscribe link")
     customer_id, _, channel = payload.decode("utf-8", "replace").partition("\x1f")
     return customer_id, channel
 
@@ -221,7 +229,7 @@ class Unsubscribed:
 
 
 def parse_token(token: str) -> tuple[str, str]:
-    """(customer_id, channel) of a link Herald signed; :class:`Forbidden` otherwise."""
+    """(customer_id, channel) of a link Herald signed; :class:`InvalidLink` otherwise."""
     try:
         customer_id, channel = verify(token, keyring())
     except UnknownKey:
@@ -230,7 +238,7 @@ def parse_token(token: str) -> tuple[str, str]:
             raise
         customer_id, channel = verify(token, keyring(refresh=True))
     if channel not in CHANNELS or not customer_id:
-        raise Forbidden("invalid unsubscribe link")
+        raise InvalidLink("invalid unsubscribe link")
     return customer_id, channel
 
 

@@ -26,19 +26,30 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from herald.admin import users
-from herald.domain.document import check_json, check_json_fields
-from herald.errors import (
-    BadRequest,
-    HeraldError,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ValidationError,
-)
+from herald.domain.document import ValidationError, check_json, check_json_fields
+from herald.errors import HeraldError
 from herald.event_sources import API, only
 from herald.observability import logger, metrics
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_NUMBER_DIGITS = 40  # JSON numbers a marketer writes; Python refuses > 4,300 with a ValueError
+
+
+class PayloadTooLarge(HeraldError):
+    code = "payload_too_large"
+    status = 413
+
+
+class BadRequest(HeraldError):
+    """A request no route can read (a body that isn't UTF-8 text, a bad header)."""
+
+    code = "bad_request"
+    status = 400
+
+
+class UnsupportedMediaType(HeraldError):
+    code = "unsupported_media_type"
+    status = 415
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict:

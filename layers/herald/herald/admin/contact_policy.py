@@ -7,7 +7,7 @@ from typing import Any
 from herald.admin.users import User
 from herald.dal import contact_policy as store
 from herald.domain import policy
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError
 
 # Fields GET returns beside the policy; a client may PUT the document back unchanged.
 READ_ONLY = ("version", "updated_at", "updated_by")

@@ -8,9 +8,8 @@ from herald.admin.users import User
 from herald.dal import audit, records
 from herald.domain.audit import ENTITIES
 from herald.domain.customer import MAX_CUSTOMER_ID
-from herald.domain.document import check_id
+from herald.domain.document import ValidationError, check_id
 from herald.domain.message import Message
-from herald.errors import ValidationError
 
 MAX_TIMELINE = 200
 

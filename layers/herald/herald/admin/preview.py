@@ -10,10 +10,10 @@ from herald.dal import customers
 from herald.dal.versions import contents
 from herald.domain.content import Content, parse_content
 from herald.domain.customer import CustomerState, fresh, parse_customer
-from herald.domain.document import check_id, check_json_fields
+from herald.domain.document import ValidationError, check_id, check_json_fields
 from herald.domain.version import check_version
 from herald.domain.warning import FieldWarning
-from herald.errors import NotFound, ValidationError
+from herald.errors import NotFound
 
 PREVIEW_CUSTOMER = "preview"
 

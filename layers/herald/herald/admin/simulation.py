@@ -15,11 +15,11 @@ from herald.admin.users import User
 from herald.dal import contact_policy, customers
 from herald.dal.versions import contents, rules, ruleset_revision
 from herald.domain.clock import iso, parse_time, utcnow
-from herald.domain.document import check_id, check_json_fields
-from herald.domain.event import from_envelope
+from herald.domain.document import ValidationError, check_id, check_json_fields
+from herald.domain.event import BadEvent, from_envelope
 from herald.domain.rule import Rule, parse_rule
 from herald.domain.version import check_version
-from herald.errors import BadEvent, NotFound, ValidationError
+from herald.errors import NotFound
 from herald.service import ruleset
 
 SOURCE = "herald.simulate"

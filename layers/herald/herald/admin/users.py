@@ -10,11 +10,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from herald.errors import Forbidden, Unauthorized
+from herald.errors import HeraldError
 
 MARKETERS = "marketers"
 APPROVERS = "approvers"
 _SEPARATORS = re.compile(r"[\s,]+")
+
+
+class Unauthorized(HeraldError):
+    """The request carries no identity: 401."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(HeraldError):
+    """The caller is known but may not do this: 403."""
+
+    code = "forbidden"
+    status = 403
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,10 @@ from herald.dal import catalogue
 from herald.dal.versions import contents
 from herald.domain.catalogue import Catalogue
 from herald.domain.content import Content, ContentRef, parse_content
+from herald.domain.document import ValidationError
 from herald.domain.rule import Rule, parse_rule
 from herald.domain.warning import FieldWarning, Reference, check_event_name, check_references
-from herald.errors import Conflict, NotFound, ValidationError
+from herald.errors import Conflict, NotFound
 
 T = TypeVar("T")
 

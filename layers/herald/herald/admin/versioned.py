@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from herald.admin import validation
-from herald.admin.users import User
+from herald.admin.users import Forbidden, User
 from herald.dal.versions import VersionStore
 from herald.dal.versions import contents as content_store
 from herald.dal.versions import rules as rule_store
-from herald.domain.document import check_id
+from herald.domain.document import ValidationError, check_id
 from herald.domain.rule import parse_rule
 from herald.domain.version import Head, State, Version, VersionedKind, check_version
 from herald.domain.warning import FieldWarning
-from herald.errors import Conflict, Forbidden, ValidationError
+from herald.errors import Conflict
 from herald.settings import settings
 
 

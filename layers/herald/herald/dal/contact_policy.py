@@ -20,7 +20,8 @@ from herald.dal.versions import RULESET
 from herald.domain import policy
 from herald.domain.audit import AuditEntry
 from herald.domain.clock import iso, utcnow
-from herald.errors import Conflict, ValidationError
+from herald.domain.document import ValidationError
+from herald.errors import Conflict
 from herald.observability import logger
 from herald.runtime import register_cache
 from herald.settings import settings

@@ -13,8 +13,7 @@ from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Channel
 from herald.domain.content import ContentRef
-from herald.domain.document import optional, require, unknown_keys
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError, optional, require, unknown_keys
 
 MAX_RULE_ACTIONS = 20
 MAX_VARIANTS = 20

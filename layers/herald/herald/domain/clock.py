@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError
 
 
 def utcnow() -> datetime:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from herald.domain.channel import CHANNEL_FIELDS, CONTENT_CHANNELS, Channel
-from herald.domain.document import check_id, optional, require, unknown_keys
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError, check_id, optional, require, unknown_keys
 
 CONTENT_FIELDS = frozenset({"id", "name", "channels", "locales"})
 CONTENT_REF_PATTERN = re.compile(r"^([a-z0-9-]{1,64})(?:@([1-9]\d{0,8}))?$")

@@ -11,8 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Channel, PushPlatform
-from herald.domain.document import optional, require, unknown_keys
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError, optional, require, unknown_keys
 
 PROFILE_FIELDS = (
     "customer_id",

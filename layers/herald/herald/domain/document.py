@@ -1,6 +1,6 @@
 """Reading marketer documents (YAML files, API bodies, stored items) field by field.
 
-Every problem raises :class:`~herald.errors.ValidationError` whose ``field`` is the JSON path a
+Every problem raises :class:`ValidationError` whose ``field`` is the JSON path a
 marketer must fix (``then[0].send.content``), and whose message names the expected type.
 """
 
@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from herald.errors import ValidationError
+from herald.errors import HeraldError
+
+
+class ValidationError(HeraldError):
+    """A document (rule, content, policy, event, customer) breaks the domain's rules: 422."""
+
+    code = "validation_error"
+    status = 422
+
 
 ID_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
 EVENT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")

@@ -17,12 +17,18 @@ from typing import Any
 
 from herald.domain.clock import iso, utcnow
 from herald.domain.customer import MAX_CUSTOMER_ID
-from herald.domain.document import EVENT_NAME_PATTERN, check_json
-from herald.errors import BadEvent, ValidationError
+from herald.domain.document import EVENT_NAME_PATTERN, ValidationError, check_json
+from herald.errors import HeraldError
 
 MAX_DETAIL_BYTES = 64 * 1024  # what decide accepts (EventBridge allows 256 KB)
 MAX_EVENT_ID = 128
 RESERVED_FIELDS = ("customer_id", "event_id", "occurred_at")
+
+
+class BadEvent(HeraldError):
+    """An event or queue record that can never be processed: dead-letter it, don't retry."""
+
+    code = "bad_event"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from typing import Any
 from herald.domain.channel import MESSAGE_CHANNELS, Category
 from herald.domain.clock import iso
 from herald.domain.customer import Contact, CustomerState
+from herald.domain.document import ValidationError
 from herald.domain.message import MessageStatus
-from herald.errors import ValidationError
 
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

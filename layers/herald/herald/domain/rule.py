@@ -15,8 +15,14 @@ from herald.domain.action import Action, OfferAction, SendAction, parse_actions
 from herald.domain.channel import Category, Channel
 from herald.domain.clock import iso, parse_time
 from herald.domain.content import ContentRef
-from herald.domain.document import check_event_name, check_id, optional, require, unknown_keys
-from herald.errors import ValidationError
+from herald.domain.document import (
+    ValidationError,
+    check_event_name,
+    check_id,
+    optional,
+    require,
+    unknown_keys,
+)
 
 RULE_FIELDS = frozenset(
     {"id", "name", "on", "priority", "when", "then", "else", "category", "active"}

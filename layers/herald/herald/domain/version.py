@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError
 
 MAX_VERSION = 999_999_999
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from herald.errors import HeraldError, ValidationError
+from herald.domain.document import ValidationError
+from herald.errors import HeraldError
 
 
 class ExpressionError(ValidationError):

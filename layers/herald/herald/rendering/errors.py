@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from herald.errors import DeliveryError, ValidationError
+from herald.domain.document import ValidationError
+from herald.errors import DeliveryError
 
 
 class TemplateSyntaxError(ValidationError):

@@ -7,7 +7,7 @@ from typing import Any
 from herald.domain.channel import HEADER_FIELDS, HTML_FIELDS, Channel
 from herald.domain.content import Content
 from herald.domain.customer import Customer
-from herald.errors import ValidationError
+from herald.domain.document import ValidationError
 from herald.rendering.errors import RenderError
 from herald.rendering.templates import compile_template, line_of, liquid_error
 

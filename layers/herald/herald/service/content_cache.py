@@ -5,7 +5,8 @@ from __future__ import annotations
 from herald import rendering
 from herald.dal.versions import contents
 from herald.domain.content import Content, parse_content
-from herald.errors import DeliveryError, NotFound, ValidationError
+from herald.domain.document import ValidationError
+from herald.errors import DeliveryError, NotFound
 from herald.runtime import register_cache
 
 

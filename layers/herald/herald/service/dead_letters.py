@@ -5,7 +5,7 @@ Every asynchronous handler (decide, send, feedback) asks :func:`disposition`:
 - **retry** — AWS was throttled or unavailable (:data:`~herald.aws.clients.INFRASTRUCTURE_ERRORS`,
   :class:`~herald.errors.RetryableError`): raise, so Lambda or SQS delivers it again;
 - **park** — the record itself can never work (a :class:`~herald.errors.HeraldError` such as
-  :class:`~herald.errors.BadEvent`, or data that breaks a parser: nesting too deep, invalid
+  :class:`~herald.domain.event.BadEvent`, or data that breaks a parser: nesting too deep, invalid
   Unicode): put it on the function's dead-letter queue *with the reason*, at once, instead of
   failing the same way three times and landing there with none.
 

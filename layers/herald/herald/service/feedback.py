@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from herald.channels import sms
 from herald.dal import customers
-from herald.errors import BadEvent
+from herald.domain.event import BadEvent
 from herald.observability import logger, metrics
 from herald.service import dead_letters
 

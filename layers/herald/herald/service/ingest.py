@@ -10,9 +10,8 @@ from herald.aws import bus
 from herald.dal import customers
 from herald.domain.clock import iso, parse_time, utcnow
 from herald.domain.customer import parse_customer
-from herald.domain.document import EVENT_NAME_PATTERN, check_json_fields
+from herald.domain.document import EVENT_NAME_PATTERN, ValidationError, check_json_fields
 from herald.domain.event import RESERVED_FIELDS, check_detail
-from herald.errors import ValidationError
 from herald.service import catalogue
 
 DEFAULT_SOURCE = "herald.api"

@@ -13,9 +13,9 @@ import time
 from herald import expressions
 from herald.dal import contact_policy, versions
 from herald.domain import policy
+from herald.domain.document import ValidationError
 from herald.domain.rule import Rule, parse_rule
 from herald.engine import Ruleset
-from herald.errors import ValidationError
 from herald.observability import logger
 from herald.runtime import register_cache
 from herald.settings import settings

@@ -31,8 +31,9 @@ from herald.dal.contact_policy import cache as policy_cache
 from herald.domain import policy
 from herald.domain.channel import Category, Channel
 from herald.domain.customer import CustomerState, CustomerUpdate
+from herald.domain.event import BadEvent
 from herald.domain.message import FINAL, SENDABLE, Message, MessageStatus
-from herald.errors import BadEvent, Conflict, DeliveryError, RetryableError
+from herald.errors import Conflict, DeliveryError, RetryableError
 from herald.observability import logger, metrics
 from herald.service import dead_letters
 from herald.service.content_cache import cache as content_cache
