@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from herald.domain.version import State
+
 FAULT_SERVICES = ("dynamodb", "sqs", "sesv2", "sns")
 ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
 DEFAULT_NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # afternoon in Europe, night in Tokyo
@@ -234,7 +236,7 @@ def publish(contents: list[dict], rules: list[dict], user: str = "fault-run") ->
     for store, docs in ((versions.contents, contents), (versions.rules, rules)):
         for doc in docs:
             store.create(doc["id"], doc, user)
-            store.set_live(doc["id"], 1, "published", user)
+            store.set_live(doc["id"], 1, State.LIVE, user)
 
 
 def seed_catalog() -> None:

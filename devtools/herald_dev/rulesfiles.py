@@ -28,6 +28,7 @@ import yaml
 from herald import expressions, rendering
 from herald.domain.content import CONTENT_FIELDS, Content, parse_content
 from herald.domain.rule import RULE_FIELDS, Rule, parse_rule
+from herald.domain.version import State
 from herald.errors import HeraldError, NotFound
 
 KINDS = ("contents", "rules")  # load order: rules reference contents
@@ -225,7 +226,7 @@ def _upsert_version(store: Any, kind: str, doc: dict, user: str) -> tuple[int, s
     except NotFound:
         version, what, live = store.create(entity_id, doc, user).version, "created", None
     else:
-        live = head.published_version if head.state == "published" else None
+        live = head.live_version
         latest = store.version(entity_id, head.latest_version)
         if _normal(kind, latest.doc) == doc:
             version, what = head.latest_version, "unchanged"
@@ -234,7 +235,7 @@ def _upsert_version(store: Any, kind: str, doc: dict, user: str) -> tuple[int, s
             what = "new version"
         if live == version:
             return version, what + ", already live"
-    store.set_live(entity_id, version, "published", user)
+    store.set_live(entity_id, version, State.LIVE, user)
     return version, what + ", published"
 
 
@@ -337,7 +338,7 @@ def _push_one(client: AdminClient, publisher: AdminClient, kind: str, doc: dict)
         else:
             saved = client.call("PUT", item_path, {**doc, "expected_version": latest})
             version, what = int(saved["version"]), "new version"
-        if published == version and current.get("state", "published") == "published":
+        if published == version and current.get("entity_state") == State.LIVE:
             return version, what + ", already live"
     publisher.call("POST", f"{item_path}/publish", {"version": version})
     return version, what + ", published"
@@ -354,7 +355,7 @@ def pull(
         folder.mkdir(parents=True, exist_ok=True)
         for head in _items(client.call("GET", f"/admin/{kind}"), "items", kind):
             live = head.get("published_version")
-            if not live or head.get("state", "published") != "published":
+            if not live or head.get("state") != State.LIVE:
                 continue
             versions = _items(
                 client.call("GET", f"/admin/{kind}/{quote(head['id'])}/versions"),

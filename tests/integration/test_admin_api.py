@@ -331,7 +331,7 @@ def test_two_person_rule_is_enforced_by_default(api):
         "POST", "/admin/contents/cart-email/publish", {"version": 1}, user=OTHER_APPROVER
     )
     # Then it is live
-    assert status == 200 and body["state"] == "published"
+    assert status == 200 and body["state"] == "live" and body["entity_state"] == "live"
 
 
 def test_two_person_rule_is_off_when_the_parameter_says_so(api, monkeypatch):
@@ -346,7 +346,7 @@ def test_two_person_rule_is_off_when_the_parameter_says_so(api, monkeypatch):
     # When the approver who wrote the version publishes it
     status, body = api("POST", "/admin/contents/cart-email/publish", {"version": 1}, user=APPROVER)
     # Then it is live
-    assert status == 200 and body["state"] == "published"
+    assert status == 200 and body["state"] == "live" and body["entity_state"] == "live"
 
 
 # ----------------------------------------------------------------------------- live pointer
@@ -366,7 +366,7 @@ def test_publish_needs_the_contents_to_be_live(api):
     api("POST", "/admin/contents/cart-email/publish", {"version": 1}, user=APPROVER)
     status, body = api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)
     assert status == 200
-    assert body["state"] == "published" and body["published_version"] == 1 and body["live"]
+    assert body["state"] == "live" and body["published_version"] == 1 and body["live"]
 
 
 def test_publish_of_a_pinned_content_version_needs_no_live_content(api):
@@ -377,7 +377,7 @@ def test_publish_of_a_pinned_content_version_needs_no_live_content(api):
     status, body = api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)
     # Then it is live, still pinning version 1, while the content itself stays a draft
     assert status == 200, body
-    assert (body["state"], body["published_version"], body["live"]) == ("published", 1, True)
+    assert (body["state"], body["published_version"], body["live"]) == ("live", 1, True)
     assert body["then"] == [{"send": {"channel": "email", "content": "cart-email@1"}}]
     assert api("GET", "/admin/contents/cart-email")[1]["state"] == "draft"
 
@@ -420,15 +420,50 @@ def test_rollback_pause_and_archive(api, live_content):
     assert status == 409
     # When it is paused
     status, body = api("POST", "/admin/rules/cart-rule/pause", user=APPROVER)
-    assert status == 200 and body["state"] == "paused" and not body["live"]
+    assert status == 200 and body["entity_state"] == "paused" and not body["live"]
     assert api("POST", "/admin/rules/cart-rule/pause", user=APPROVER)[0] == 409
     # When it is archived
     status, body = api("DELETE", "/admin/rules/cart-rule", user=APPROVER)
-    assert status == 200 and body["state"] == "archived"
+    assert status == 200 and body["state"] == "archived" and body["entity_state"] == "archived"
     # Then it takes no new versions and can't be published
     save = api("PUT", "/admin/rules/cart-rule", {**rule_doc(), "expected_version": 2})
     assert save[0] == 409
     assert api("POST", "/admin/rules/cart-rule/publish", {"version": 1}, user=APPROVER)[0] == 409
+
+
+def _states(api, path: str) -> dict[int, str]:
+    status, body = api("GET", f"{path}/versions")
+    assert status == 200, body
+    return {v["version"]: v["state"] for v in body["items"]}
+
+
+def test_each_version_says_what_it_is(api, live_content):
+    # Given a rule with three versions, none live yet
+    api("POST", "/admin/rules", rule_doc())
+    for expected in (1, 2):
+        api(
+            "PUT",
+            "/admin/rules/cart-rule",
+            {**rule_doc(priority=expected), "expected_version": expected},
+        )
+    assert _states(api, "/admin/rules/cart-rule") == {3: "draft", 2: "draft", 1: "draft"}
+    # When version 2 goes live
+    api("POST", "/admin/rules/cart-rule/publish", {"version": 2}, user=APPROVER)
+    # Then 1 is superseded (a newer one went live), 2 live, 3 still a draft
+    assert _states(api, "/admin/rules/cart-rule") == {3: "draft", 2: "live", 1: "superseded"}
+    # When 3 goes live and the rule is rolled back to 2
+    api("POST", "/admin/rules/cart-rule/publish", {"version": 3}, user=APPROVER)
+    api("POST", "/admin/rules/cart-rule/rollback", {"version": 2}, user=APPROVER)
+    # Then 3 was live once: superseded, not a draft
+    assert _states(api, "/admin/rules/cart-rule") == {3: "superseded", 2: "live", 1: "superseded"}
+    # When the rule is paused, its published version says so, and the list says the rule is
+    api("POST", "/admin/rules/cart-rule/pause", user=APPROVER)
+    assert _states(api, "/admin/rules/cart-rule")[2] == "paused"
+    listed = {i["id"]: i["state"] for i in api("GET", "/admin/rules")[1]["items"]}
+    assert listed == {"cart-rule": "paused"}
+    # And no answer says "published" any more
+    versions = api("GET", "/admin/rules/cart-rule/versions")[1]["items"]
+    assert {v["entity_state"] for v in versions} == {"paused"}
 
 
 # ----------------------------------------------------------------------------- audit

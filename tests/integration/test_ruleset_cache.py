@@ -5,6 +5,7 @@ from __future__ import annotations
 import botocore.handlers
 import pytest
 
+from herald.domain.version import State
 from tests.builders import decide_envelope
 from tests.conftest import eventbridge
 
@@ -53,7 +54,7 @@ def test_a_publish_reloads_the_ruleset_after_the_refresh_interval(demo_data, aws
     first, _ = ruleset.cache.get(clock=lambda: t[0])
     doc = versions.rules.version("order-shipped-sms", 1).doc
     versions.rules.save("order-shipped-sms", {**doc, "priority": 7}, 1, "ann")
-    versions.rules.set_live("order-shipped-sms", 2, "published", "approver")
+    versions.rules.set_live("order-shipped-sms", 2, State.LIVE, "approver")
     t[0] += 1.0  # within the refresh interval (2 s): the cached snapshot is used, no reads at all
     aws_calls.clear()
     assert ruleset.cache.get(clock=lambda: t[0])[0] is first

@@ -27,6 +27,7 @@ class Settings:
     audit_table: str = ""
     suppression_table: str = ""
     catalogue_table: str = ""
+    counters_table: str = ""
     event_bus_name: str = ""
     send_queue_url: str = ""
     send_queue_arn: str = ""

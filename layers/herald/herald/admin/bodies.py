@@ -416,7 +416,14 @@ class Standing(Answer):
     """Where a version stands (added to the document in every answer about a version)."""
 
     version: int
-    state: Literal["draft", "published", "paused", "archived"]
+    state: Literal["draft", "live", "paused", "superseded", "archived"] = Field(
+        description="this version: draft (never live, newer than the live one), live, paused "
+        "(the published version of a paused rule), superseded (was live, or a newer one went "
+        "live), archived"
+    )
+    entity_state: Literal["draft", "live", "paused", "archived"] = Field(
+        description="the document as a whole: draft (never live), live, paused, archived"
+    )
     published_version: int | None
     latest_version: int
     live: bool
@@ -435,7 +442,7 @@ class ContentView(Content, Standing):
 
 class Summary(Answer):
     id: str
-    state: Literal["draft", "published", "paused", "archived"]
+    state: Literal["draft", "live", "paused", "archived"]
     latest_version: int
     published_version: int | None
     updated_at: str | None

@@ -16,7 +16,7 @@ from herald.dal.versions import contents as content_store
 from herald.dal.versions import rules as rule_store
 from herald.domain.document import ValidationError, check_id
 from herald.domain.rule import parse_rule
-from herald.domain.version import Head, State, Version, VersionedKind, check_version
+from herald.domain.version import Head, State, Version, check_version
 from herald.domain.warning import FieldWarning
 from herald.errors import Conflict
 from herald.settings import settings
@@ -28,7 +28,8 @@ def view(version: Version, head: Head, warnings: tuple[FieldWarning, ...] = ()) 
         **version.doc,
         "id": version.id,
         "version": version.version,
-        "state": str(head.state),
+        "state": str(head.version_state(version)),
+        "entity_state": str(head.state),
         "published_version": head.published_version,
         "latest_version": head.latest_version,
         "live": head.live_version == version.version,
@@ -54,10 +55,16 @@ def summary(head: Head) -> dict:
 class Versioned:
     """The admin use cases of one kind of versioned document (rules or contents)."""
 
-    def __init__(self, store: VersionStore, check: Callable[[dict], validation.Checked]):
+    def __init__(
+        self,
+        store: VersionStore,
+        check: Callable[[dict], validation.Checked],
+        publishable: Callable[[Version], None],
+    ):
         self.store = store
         self.kind = store.kind
         self.check = check  # shape, meaning, references → the normal document and warnings
+        self.publishable = publishable  # raises when the version can't go live as things stand
 
     # ------------------------------------------------------------------ reads
     def list(self, user: User) -> list[dict]:
@@ -132,20 +139,15 @@ class Versioned:
                 f"two-person rule: {user.name} wrote version {target.version} of "
                 f"{self.kind} {target.id}; another approver must {action} it"
             )
-        if self.kind == VersionedKind.RULE:
-            validation.rule_publishable(parse_rule(target.doc, target.version))
-        else:
-            validation.content_publishable(target.id, target.doc, rule_store.live())
-        _, after = self.store.set_live(
-            target.id, target.version, State.PUBLISHED, user.name, action
-        )
+        self.publishable(target)
+        _, after = self.store.set_live(target.id, target.version, State.LIVE, user.name, action)
         return view(target, after)
 
     def pause(self, user: User, entity_id: str) -> dict:
         """Stop matching: the rule keeps its versions and published pointer, nothing is live."""
         user.require_approver("pausing")
         head = self._live_head(entity_id)
-        if head.state != State.PUBLISHED:
+        if head.state != State.LIVE:
             raise Conflict(f"{self.kind} {entity_id} is not live ({head.state})", field="id")
         return self._stop(user, head, State.PAUSED, "pause")
 
@@ -165,5 +167,13 @@ class Versioned:
         return view(self.store.version(head.id, head.latest_version), head)
 
 
-rules = Versioned(rule_store, validation.rule)
-contents = Versioned(content_store, validation.content)
+def _rule_publishable(target: Version) -> None:
+    validation.rule_publishable(parse_rule(target.doc, target.version))
+
+
+def _content_publishable(target: Version) -> None:
+    validation.content_publishable(target.id, target.doc, rule_store.live())
+
+
+rules = Versioned(rule_store, validation.rule, _rule_publishable)
+contents = Versioned(content_store, validation.content, _content_publishable)

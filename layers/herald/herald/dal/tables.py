@@ -19,6 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from herald.aws.clients import session
+from herald.domain.version import VersionedKind
 from herald.settings import Settings, settings
 
 # pynamodb gives every table's connection a botocore session of its own, and each one parses the
@@ -56,11 +57,12 @@ class _Versioned(_Base):
     created_at = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     live = UnicodeAttribute(null=True)
+    went_live_at = UnicodeAttribute(null=True)  # first time this version went live
     live_index = LiveIndex()
     # head item
     latest_version = NumberAttribute(null=True)
     published_version = NumberAttribute(null=True)
-    state = UnicodeAttribute(null=True)  # draft | published | paused | archived
+    state = UnicodeAttribute(null=True)  # herald.domain.version.State
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
     lock = VersionAttribute(null=True)
@@ -74,6 +76,14 @@ class RuleItem(_Versioned):
 class ContentItem(_Versioned):
     class Meta(_Base.Meta):
         pass
+
+
+# Each kind of versioned document and its table (a new kind: a model above, a line here, a
+# binding below and a table in template.yaml).
+VERSIONED_MODELS: dict[VersionedKind, type[_Versioned]] = {
+    VersionedKind.RULE: RuleItem,
+    VersionedKind.CONTENT: ContentItem,
+}
 
 
 class EmailIndex(GlobalSecondaryIndex):
@@ -179,6 +189,17 @@ class CatalogueItem(_Base):
     last_seen = UnicodeAttribute(null=True)
 
 
+class CounterItem(_Base):
+    """Sharded counters (:mod:`herald.dal.counters`): ``pk`` the scope, ``sk`` bucket#shard;
+    the figures are number attributes named by each feature (not declared here)."""
+
+    class Meta(_Base.Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 _BINDINGS = {
     RuleItem: "rules_table",
     ContentItem: "contents_table",
@@ -188,6 +209,7 @@ _BINDINGS = {
     AuditItem: "audit_table",
     SuppressionItem: "suppression_table",
     CatalogueItem: "catalogue_table",
+    CounterItem: "counters_table",
 }
 _bound: list = [None]
 

@@ -14,8 +14,7 @@ from pynamodb.transactions import TransactWrite
 from herald.dal import audit
 from herald.dal.tables import (
     HEAD,
-    ContentItem,
-    RuleItem,
+    VERSIONED_MODELS,
     SettingItem,
     bind,
     cancellation_codes,
@@ -34,7 +33,7 @@ def _head(item) -> Head:
         item.id,
         int(item.latest_version or 0),
         int(item.published_version) if item.published_version else None,
-        State(item.state or State.DRAFT),
+        State.stored(item.state),
         item.updated_at,
         item.updated_by,
     )
@@ -48,15 +47,16 @@ def _version(item) -> Version:
         item.created_at or "",
         item.created_by or "",
         bool(item.live),
+        bool(item.went_live_at or item.live),
     )
 
 
 class VersionStore:
-    """Rules or contents. ``kind`` is "rule" or "content" (used in messages and audit)."""
+    """The versions of one kind of document (``kind`` names it in messages and the audit)."""
 
     def __init__(self, kind: VersionedKind):
         self.kind = kind
-        self.model = RuleItem if kind == VersionedKind.RULE else ContentItem
+        self.model = VERSIONED_MODELS[kind]
 
     # ------------------------------------------------------------------ reads
     def head(self, entity_id: str) -> Head:
@@ -191,7 +191,10 @@ class VersionStore:
                 if version is not None:
                     tx.update(
                         self.model(entity_id, version),
-                        actions=[self.model.live.set("1")],
+                        actions=[
+                            self.model.live.set("1"),
+                            self.model.went_live_at.set(self.model.went_live_at | now),
+                        ],
                         condition=self.model.id.exists(),
                         add_version_condition=False,
                     )

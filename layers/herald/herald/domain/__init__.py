@@ -11,7 +11,7 @@
 - ``message``   — one message to one customer, its statuses and deterministic id
 - ``trace``     — the decision trace: each rule considered, each action and why
 - ``policy``    — the contact policy: consent, suppression, caps, quiet hours (pure logic)
-- ``version``   — the lifecycle of versioned documents (draft, published, paused, archived)
+- ``version``   — the lifecycle of versioned documents (draft, live, paused, superseded, archived)
 - ``audit``     — who changed what, when, from which version to which
 - ``catalogue`` — the event catalogue: event names and fields seen, and profile fields seen
 

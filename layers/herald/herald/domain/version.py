@@ -13,15 +13,37 @@ MAX_VERSION = 999_999_999
 
 
 class VersionedKind(StrEnum):
+    """Each kind of versioned document; a new kind adds a member here and a table in
+    ``herald.dal.tables.VERSIONED_MODELS``."""
+
     RULE = "rule"
     CONTENT = "content"
 
 
 class State(StrEnum):
-    DRAFT = "draft"  # never published
-    PUBLISHED = "published"  # ``published_version`` is live
+    """Where a document (rule, content, …) stands as a whole: its head's state."""
+
+    DRAFT = "draft"  # never live
+    LIVE = "live"  # ``published_version`` is live
     PAUSED = "paused"  # a rule that stopped matching; nothing live
     ARCHIVED = "archived"  # retired for good: no new versions
+
+    @classmethod
+    def stored(cls, value: str | None) -> State:
+        """A head's stored state (items written before "live" was named say "published")."""
+        if value == "published":
+            return cls.LIVE
+        return cls(value or cls.DRAFT)
+
+
+class VersionState(StrEnum):
+    """What one version is, said in one word (never "published" beside ``live: false``)."""
+
+    DRAFT = "draft"  # never live, newer than the live version (or nothing is live yet)
+    LIVE = "live"  # the version decisions use now
+    PAUSED = "paused"  # the published version of a paused rule: live again when resumed
+    SUPERSEDED = "superseded"  # was live once, or a newer version went live after it
+    ARCHIVED = "archived"  # the document is retired
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +57,17 @@ class Head:
 
     @property
     def live_version(self) -> int | None:
-        return self.published_version if self.state == State.PUBLISHED else None
+        return self.published_version if self.state == State.LIVE else None
+
+    def version_state(self, version: Version) -> VersionState:
+        """The state of one of this document's versions."""
+        if self.state == State.ARCHIVED:
+            return VersionState.ARCHIVED
+        if version.version == self.published_version:
+            return VersionState.LIVE if self.state == State.LIVE else VersionState.PAUSED
+        if version.was_live or version.version < (self.published_version or 0):
+            return VersionState.SUPERSEDED
+        return VersionState.DRAFT
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +78,7 @@ class Version:
     created_at: str
     created_by: str
     live: bool
+    was_live: bool = False  # it has been live at some point (published, rolled back to)
 
 
 def check_version(value: Any, field: str = "version") -> int:

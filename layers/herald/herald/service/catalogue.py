@@ -67,7 +67,7 @@ class Sampler:
             try:
                 store.add(kind, name, entry.seen, entry.fields, at)
             except INFRASTRUCTURE_ERRORS as exc:
-                logger.warning("event catalogue not updated", name=name, error=describe(exc))
+                logger.warning("event catalogue not updated", event_name=name, error=describe(exc))
                 return
             del self.pending[(kind, name)]
             self.known.add((kind, name))
