@@ -64,7 +64,8 @@ def closure(roots: list[Requirement]) -> dict[str, str]:
         if (name, extras) in seen:
             continue
         seen.add((name, extras))
-        distribution = metadata.distribution(requirement.name)  # PackageNotFoundError: not installed
+        # PackageNotFoundError when not installed: the dev environment lacks a dependency
+        distribution = metadata.distribution(requirement.name)
         pinned[name] = distribution.version
         for raw in distribution.requires or []:
             dependency = Requirement(raw)
