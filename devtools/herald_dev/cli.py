@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from herald_dev.local.runner import LocalStack
 
 DEFAULT_RULES_DIR = REPO_ROOT / "rules"
+RULES_DIR = Path("rules")  # what the rules commands read and write, from where they are run
+RULES_DIR_HELP = "the rules directory, with contents/ and rules/ inside (default: ./rules)"
 DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -42,13 +44,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return FAILED
+    except Exception as exc:
+        # AWS said no (credentials, permissions, a missing stack): one line, not a traceback.
+        # botocore is imported lazily by the commands, so it is recognised by module here.
+        if not type(exc).__module__.startswith(("botocore", "pynamodb")):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return FAILED
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="herald", description="Herald: marketing decisions on AWS serverless."
     )
-    commands = parser.add_subparsers(title="commands", metavar="{local,rules,dlq,keys}")
+    parser.add_argument("--version", action="version", version=f"herald {_version()}")
+    commands = parser.add_subparsers(
+        title="commands", metavar="{local,rules,dlq,keys,login,users,events,status}"
+    )
 
     local = commands.add_parser("local", help="run Herald on this machine (moto, no Docker)")
     local.set_defaults(group=local)
@@ -80,12 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     rules.set_defaults(group=rules)
     rules_cmds = rules.add_subparsers(title="rules commands", metavar="{validate,load,push,pull}")
     validate = rules_cmds.add_parser("validate", help="check every rule and content file")
-    validate.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    validate.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     validate.set_defaults(run=_validate)
     load = rules_cmds.add_parser(
         "load", help="write the files into a running local stack's tables and publish"
     )
-    load.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    load.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     load.add_argument(
         "--aws-endpoint",
         default=DEFAULT_AWS_ENDPOINT,
@@ -98,8 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     push = rules_cmds.add_parser(
         "push", help="send the files through the admin API (new versions, publish)"
     )
-    push.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    push.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     _api_args(push)
+    push.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
     push.add_argument(
         "--publish-token",
         default=os.environ.get("HERALD_PUBLISH_TOKEN"),
@@ -108,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     push.set_defaults(run=_push)
     pull = rules_cmds.add_parser("pull", help="write the live rules and contents to files")
-    pull.add_argument("dir", type=Path)
+    pull.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     _api_args(pull)
     pull.set_defaults(run=_pull)
 
@@ -128,12 +143,18 @@ def _parser() -> argparse.ArgumentParser:
         cmd = dlq_cmds.add_parser(name, help=helptext)
         cmd.add_argument("queue", choices=sorted(DLQS), help="which dead-letter queue")
         cmd.add_argument(
+            "--stack", help="a deployed stack's name (e.g. herald-dev): uses your AWS credentials"
+        )
+        cmd.add_argument("--region", help="the deployed stack's region (default: your AWS config)")
+        cmd.add_argument(
             "--aws-endpoint",
             default=DEFAULT_AWS_ENDPOINT,
             help=f"moto endpoint of the local stack (default {DEFAULT_AWS_ENDPOINT}); "
             "'aws' uses your AWS credentials and needs --dlq-url (and --target for redrive)",
         )
-        cmd.add_argument("--dlq-url", help="the DLQ's URL (stack output SendDLQUrl / DecideDLQUrl)")
+        cmd.add_argument(
+            "--dlq-url", help="the DLQ's URL (default: the stack's; outputs SendDLQUrl, …)"
+        )
         if name == "redrive":
             cmd.add_argument("--target", help="queue URL or bus name to re-drive into")
             cmd.add_argument("--max", type=int, default=None, help="at most this many records")
@@ -158,17 +179,32 @@ def _parser() -> argparse.ArgumentParser:
         "--secret-id", help="the keyring secret's ARN (the stack's UnsubscribeKey resource)"
     )
     rotate.set_defaults(run=_keys_rotate)
+
+    from herald_dev import operations  # login, users add, events put, status
+
+    operations.register(commands)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("herald")
+    except PackageNotFoundError:  # run from a checkout without `pip install -e .`
+        return "unknown (not installed)"
 
 
 def _api_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--api", required=True, help="the API's base URL, e.g. http://127.0.0.1:3000"
+        "--api",
+        help="the API's base URL, e.g. http://127.0.0.1:3000 (default: the one of herald login)",
     )
     parser.add_argument(
         "--token",
         default=os.environ.get("HERALD_TOKEN"),
-        help="bearer token (default $HERALD_TOKEN); locally local:<user>:<group>[,<group>]",
+        help="bearer token (default $HERALD_TOKEN, else herald login's, renewed as needed); "
+        "locally local:<user>:<group>[,<group>]",
     )
 
 
@@ -204,28 +240,34 @@ def _load(args: argparse.Namespace) -> int:
     return OK
 
 
-def _no_token() -> int:
-    print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
-    return USAGE
+def _api_and_token(args: argparse.Namespace) -> tuple[str, str]:
+    """--api and --token, else the stored sign-in of `herald login` (renewed when expired)."""
+    from herald_dev import tokens
+
+    if args.token:
+        if not args.api:
+            raise HeraldError("--api is required with --token")
+        return args.api, args.token
+    return tokens.bearer(args.api)
 
 
 def _push(args: argparse.Namespace) -> int:
     from herald_dev import rulesfiles
 
-    if not args.token:
-        return _no_token()
-    print(f"pushing {args.dir} to {args.api}")
-    rulesfiles.push(args.dir, args.api, args.token, publish_token=args.publish_token)
+    api, token = _api_and_token(args)
+    verb = "checking what pushing would change:" if args.dry_run else "pushing"
+    print(f"{verb} {args.dir} to {api}")
+    rulesfiles.push(args.dir, api, token, publish_token=args.publish_token, dry_run=args.dry_run)
     return OK
 
 
 def _pull(args: argparse.Namespace) -> int:
     from herald_dev import rulesfiles
 
-    if not args.token:
-        return _no_token()
-    print(f"pulling the live rules and contents from {args.api} into {args.dir}")
-    rulesfiles.pull(args.api, args.token, args.dir)
+    api, token = _api_and_token(args)
+    print(f"pulling the live rules and contents from {api} into {args.dir}")
+    written = rulesfiles.pull(api, token, args.dir)
+    print(f"{len(written)} file(s) written; unchanged files left as they were")
     return OK
 
 
@@ -237,33 +279,34 @@ def _stack_environment(region: str = "us-east-1") -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- dlq
-# queue name -> (environment variable of the DLQ, environment variable of its re-drive target)
+# queue name -> (the DLQ's logical id, that of its re-drive target: a queue or the bus)
 DLQS = {
-    "send": ("SEND_DLQ_URL", "SEND_QUEUE_URL"),
-    "decide": ("DECIDE_DLQ_URL", "EVENT_BUS_NAME"),
+    "send": ("SendDLQ", "SendQueue"),
+    "decide": ("DecideDLQ", "EventBus"),
+    "feedback": ("FeedbackDLQ", None),
 }
+BODY_SHOWN = 400  # characters of a parked record's body shown by `dlq inspect`
 
 
 def _dlq_urls(args: argparse.Namespace) -> tuple[str, str | None]:
     from herald import runtime
     from herald.settings import settings
+    from herald_dev import target
 
-    dlq_var, target_var = DLQS[args.queue]
-    if args.aws_endpoint == "aws":
+    dlq_id, target_id = DLQS[args.queue]
+    explicit_target = getattr(args, "target", None)
+    if args.aws_endpoint == "aws" and not args.stack:
         if not args.dlq_url:
-            raise HeraldError("--dlq-url is required with --aws-endpoint aws")
-        dlq_url, target = args.dlq_url, getattr(args, "target", None)
-    else:
-        env = _stack_environment()
-        os.environ["AWS_ENDPOINT_URL"] = args.aws_endpoint
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ.setdefault(key, "local")
-        os.environ.setdefault("AWS_REGION", "us-east-1")
-        dlq_url = args.dlq_url or env.get(dlq_var, "")
-        target = getattr(args, "target", None) or (env.get(target_var) if target_var else None)
-    settings.cache_clear()
-    runtime.reset()
-    return dlq_url, target
+            raise HeraldError("--dlq-url is required with --aws-endpoint aws (or pass --stack)")
+        settings.cache_clear()
+        runtime.reset()
+        return args.dlq_url, explicit_target
+    found = target.resolve(args)
+    found.activate()
+    dlq_url = args.dlq_url or found.physical.get(dlq_id, "")
+    if not dlq_url:
+        raise HeraldError(f"{found.describe()} has no {dlq_id}")
+    return dlq_url, explicit_target or (found.physical.get(target_id) if target_id else None)
 
 
 def _dlq_inspect(args: argparse.Namespace) -> int:
@@ -274,6 +317,13 @@ def _dlq_inspect(args: argparse.Namespace) -> int:
     print(f"{args.queue} DLQ: about {found.approximate_count} record(s)")
     for reason, n in sorted(found.reasons().items(), key=lambda kv: -kv[1]):
         print(f"  {n:5}  {reason}")
+    for number, record in enumerate(found.records, 1):
+        body = record.body if len(record.body) <= BODY_SHOWN else record.body[:BODY_SHOWN] + "…"
+        print(f"\n  {number}. {dlq.event_of(record)}")
+        print(f"     reason: {record.reason or 'no reason recorded'}")
+        print(f"     body:   {body}")
+    if found.records:
+        print(f"\nfix the cause, then: herald dlq redrive {args.queue}")
     return OK
 
 
