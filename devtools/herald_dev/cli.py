@@ -421,6 +421,7 @@ def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
 
 def _replay(local: LocalStack, file: Path) -> None:
     from herald.dal import records
+    from herald_dev import decision_lines
 
     loaded = json.loads(file.read_text(encoding="utf-8"))
     envelopes = loaded if isinstance(loaded, list) else [loaded]
@@ -449,16 +450,20 @@ def _replay(local: LocalStack, file: Path) -> None:
                 f"    no decision recorded: {rejected.pop(0) if rejected else 'no function took it'}"
             )
             continue
-        if statuses.get(event_id) == "replay":
-            print("    redelivered: already decided, nothing new sent")
+        if statuses.get(event_id) == "replay":  # the first delivery's trace, not a new send
+            print(f"    {decision_lines.REDELIVERED}")
+            continue
         for line in _trace_lines(trace):
             print(f"    {line}")
 
 
 def _trace_lines(trace: Trace) -> list[str]:
     """A decision trace as a few readable lines: rules considered, then each action's outcome."""
-    from herald.dal import records
+    from herald.dal import customers, records
+    from herald_dev import decision_lines
 
+    customer = customers.get(trace.customer_id)
+    timezone = customer.profile.timezone if customer else None
     lines = []
     for rule in trace.rules:
         if rule.matched is None:
@@ -470,14 +475,30 @@ def _trace_lines(trace: Trace) -> list[str]:
         lines.append(f"rule {rule.rule_id} v{rule.version}: {verdict}")
     if not trace.rules:
         lines.append("no published rule listens to this event")
+    effects = {  # each rule's routes, alerts and updates, matched in order to its `run` actions
+        rule.rule_id: decision_lines.effects(rule.rule_id, rule.version, rule.branch)
+        for rule in trace.rules
+        if rule.matched is not None
+    }
     for action in trace.actions:
         outcome = action.outcome
         message = records.get_message(action.message_id) if action.message_id else None
         if message is not None:
             outcome = message.status
         reason = (message.reason if message else None) or action.reason
-        what = " ".join(str(v) for v in (action.kind, action.channel, action.content) if v)
-        lines.append(f"{what} ({action.rule_id}) → {outcome}" + (f": {reason}" if reason else ""))
+        send_at = (message.send_at if message else None) or action.send_at
+        lines.append(
+            decision_lines.action_line(
+                action,
+                body=effects[action.rule_id].pop(0)
+                if action.outcome == "run" and effects.get(action.rule_id)
+                else None,
+                status=str(outcome),
+                reason=reason,
+                send_at=send_at,
+                timezone=timezone,
+            )
+        )
     return lines
 
 
@@ -492,7 +513,7 @@ def _demo_summary(local: LocalStack) -> int:
     if waiting:
         print(f"▸ {len(waiting)} message(s) deferred to a later time (EventBridge Scheduler)")
         for schedule in waiting:
-            print(f"  {schedule['name']} {schedule['expression']}")
+            print(f"  {_deferral(schedule)}")
     failures, dead = local.failures(), local.dead_letters()
     for failure in failures:
         print(f"✗ {failure.function} raised on {failure.trigger}: {failure.error}", file=sys.stderr)
@@ -502,6 +523,21 @@ def _demo_summary(local: LocalStack) -> int:
         return FAILED
     print("▸ done")
     return OK
+
+
+def _deferral(schedule: dict) -> str:
+    """A waiting schedule as: customer, channel, when in the customer's time zone."""
+    from herald.dal import customers, records
+    from herald_dev import decision_lines
+
+    message_id = schedule["name"].removeprefix("msg-")
+    message = records.get_message(message_id)
+    if message is None or not message.send_at:
+        return f"{schedule['name']} {schedule['expression']}"
+    customer = customers.get(message.customer_id)
+    timezone = customer.profile.timezone if customer else None
+    when = decision_lines.local_time(message.send_at, timezone)
+    return f"{message.channel:5} for {message.customer_id:8} at {when}"
 
 
 def _rel(path: Path) -> str:
