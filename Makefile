@@ -67,7 +67,7 @@ lint: $(STAMP)
 
 actionlint: $(ACTIONLINT_STAMP) ## lint .github/workflows (skipped where actionlint can't install)
 	@if [ -x $(ACTIONLINT_VENV)/bin/actionlint ]; then \
-	    $(ACTIONLINT_VENV)/bin/actionlint -color=never && echo "actionlint: workflows clean"; \
+	    $(ACTIONLINT_VENV)/bin/actionlint -no-color && echo "actionlint: workflows clean"; \
 	else echo "actionlint: not installed, skipped"; fi
 
 checkov: $(CHECKOV_STAMP)      ## security scan of template.yaml (.checkov.yaml: the skipped checks and why)
