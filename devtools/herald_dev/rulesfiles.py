@@ -2,8 +2,8 @@
 
 Layout (one document per file, named after its id)::
 
-    rules/contents/<content-id>.yaml   # PRODUCT.md's Content shape
-    rules/rules/<rule-id>.yaml         # PRODUCT.md's Rule shape
+    rules/contents/<content-id>.yaml   # a content document (docs/rules-reference.md)
+    rules/rules/<rule-id>.yaml         # a rule (docs/rules-reference.md)
 
 ``validate_dir`` runs the checks the admin API runs on save (shape, ZEN expressions, Liquid
 templates, content references and channels), across files, and names file and field of every

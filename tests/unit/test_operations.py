@@ -265,3 +265,14 @@ def test_a_decisions_trace_and_message_expire_after_the_configured_days(demo_dat
     for item in items:
         left = int(item["expires_at"]) - before
         assert 7 * 86400 - 5 <= left <= 7 * 86400 + 60, item["pk"]
+
+
+def test_what_outlives_the_stack_tables_with_data_and_the_unsubscribe_key(template):
+    retained = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource.get("DeletionPolicy") == "Retain"
+        and resource.get("UpdateReplacePolicy") == "Retain"
+    }
+    tables = set(_of_type(template, "AWS::DynamoDB::Table")) - {"CatalogueTable"}  # derived data
+    assert retained == tables | {"UnsubscribeKey"}
