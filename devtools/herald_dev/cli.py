@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from herald.errors import HeraldError
+from herald_dev import target
 from herald_dev.local.template import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -142,15 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     ):
         cmd = dlq_cmds.add_parser(name, help=helptext)
         cmd.add_argument("queue", choices=sorted(DLQS), help="which dead-letter queue")
-        cmd.add_argument(
-            "--stack", help="a deployed stack's name (e.g. herald-dev): uses your AWS credentials"
-        )
-        cmd.add_argument("--region", help="the deployed stack's region (default: your AWS config)")
-        cmd.add_argument(
-            "--aws-endpoint",
-            default=DEFAULT_AWS_ENDPOINT,
-            help=f"moto endpoint of the local stack (default {DEFAULT_AWS_ENDPOINT}); "
-            "'aws' uses your AWS credentials and needs --dlq-url (and --target for redrive)",
+        target.add_arguments(
+            cmd,
+            "; 'aws' uses your AWS credentials and needs --dlq-url (and --target for redrive)",
         )
         cmd.add_argument(
             "--dlq-url", help="the DLQ's URL (default: the stack's; outputs SendDLQUrl, …)"
@@ -291,7 +286,6 @@ BODY_SHOWN = 400  # characters of a parked record's body shown by `dlq inspect`
 def _dlq_urls(args: argparse.Namespace) -> tuple[str, str | None]:
     from herald import runtime
     from herald.settings import settings
-    from herald_dev import target
 
     dlq_id, target_id = DLQS[args.queue]
     explicit_target = getattr(args, "target", None)

@@ -159,8 +159,9 @@ def resolve(args) -> Target:
     return local(getattr(args, "aws_endpoint", None) or DEFAULT_AWS_ENDPOINT)
 
 
-def add_arguments(parser) -> None:
-    """``--stack``, ``--region`` and ``--aws-endpoint``, the same on every command that has them."""
+def add_arguments(parser, endpoint_help: str = "") -> None:
+    """``--stack``, ``--region`` and ``--aws-endpoint``, the same on every command that has them
+    (``endpoint_help`` adds what a command's ``--aws-endpoint`` also accepts)."""
     parser.add_argument(
         "--stack", help="a deployed stack's name (e.g. herald-dev): uses your AWS credentials"
     )
@@ -168,5 +169,5 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--aws-endpoint",
         default=DEFAULT_AWS_ENDPOINT,
-        help=f"the local stack's moto endpoint (default {DEFAULT_AWS_ENDPOINT})",
+        help=f"the local stack's moto endpoint (default {DEFAULT_AWS_ENDPOINT}){endpoint_help}",
     )

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import pytest
 
 from herald_dev import cli, login
 from herald_dev.local import template as tpl
-from tests.e2e.test_local_server import _call, _free_port, _wait_until_up
+from tests.e2e.test_local_server import _call, _free_port, serving
 from tests.hosted_ui import HostedUi
 
 pytestmark = pytest.mark.e2e
@@ -31,26 +29,9 @@ SECOND_APPROVER = "local:ada:approvers"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """(API URL, moto endpoint) of a `herald local serve` with the example rules live."""
-    port, aws_port = _free_port(), _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "herald_dev.cli", "local", "serve", "--port", str(port),
-             "--aws-port", str(aws_port)],
-            stdout=out, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-    api, endpoint = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
-    try:
-        _wait_until_up(api, process, log)
-        yield api, endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """(API URL, moto endpoint) of a `herald local serve` of its own."""
+    with serving(tmp_path_factory) as urls:
+        yield urls
 
 
 @pytest.fixture(autouse=True)
