@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from herald.errors import HeraldError
+from herald_dev import target
 from herald_dev.local.template import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from herald_dev.local.runner import LocalStack
 
 DEFAULT_RULES_DIR = REPO_ROOT / "rules"
+RULES_DIR = Path("rules")  # what the rules commands read and write, from where they are run
+RULES_DIR_HELP = "the rules directory, with contents/ and rules/ inside (default: ./rules)"
 DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -42,13 +45,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return FAILED
+    except Exception as exc:
+        # AWS said no (credentials, permissions, a missing stack): one line, not a traceback.
+        # botocore is imported lazily by the commands, so it is recognised by module here.
+        if not type(exc).__module__.startswith(("botocore", "pynamodb")):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return FAILED
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="herald", description="Herald: marketing decisions on AWS serverless."
     )
-    commands = parser.add_subparsers(title="commands", metavar="{local,rules,dlq,keys}")
+    parser.add_argument("--version", action="version", version=f"herald {_version()}")
+    commands = parser.add_subparsers(
+        title="commands", metavar="{local,rules,dlq,keys,login,users,events,status}"
+    )
 
     local = commands.add_parser("local", help="run Herald on this machine (moto, no Docker)")
     local.set_defaults(group=local)
@@ -80,12 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     rules.set_defaults(group=rules)
     rules_cmds = rules.add_subparsers(title="rules commands", metavar="{validate,load,push,pull}")
     validate = rules_cmds.add_parser("validate", help="check every rule and content file")
-    validate.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    validate.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     validate.set_defaults(run=_validate)
     load = rules_cmds.add_parser(
         "load", help="write the files into a running local stack's tables and publish"
     )
-    load.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    load.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     load.add_argument(
         "--aws-endpoint",
         default=DEFAULT_AWS_ENDPOINT,
@@ -98,8 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     push = rules_cmds.add_parser(
         "push", help="send the files through the admin API (new versions, publish)"
     )
-    push.add_argument("dir", nargs="?", type=Path, default=DEFAULT_RULES_DIR)
+    push.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     _api_args(push)
+    push.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
     push.add_argument(
         "--publish-token",
         default=os.environ.get("HERALD_PUBLISH_TOKEN"),
@@ -108,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     push.set_defaults(run=_push)
     pull = rules_cmds.add_parser("pull", help="write the live rules and contents to files")
-    pull.add_argument("dir", type=Path)
+    pull.add_argument("dir", nargs="?", type=Path, default=RULES_DIR, help=RULES_DIR_HELP)
     _api_args(pull)
     pull.set_defaults(run=_pull)
 
@@ -127,13 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     ):
         cmd = dlq_cmds.add_parser(name, help=helptext)
         cmd.add_argument("queue", choices=sorted(DLQS), help="which dead-letter queue")
-        cmd.add_argument(
-            "--aws-endpoint",
-            default=DEFAULT_AWS_ENDPOINT,
-            help=f"moto endpoint of the local stack (default {DEFAULT_AWS_ENDPOINT}); "
-            "'aws' uses your AWS credentials and needs --dlq-url (and --target for redrive)",
+        target.add_arguments(
+            cmd,
+            "; 'aws' uses your AWS credentials and needs --dlq-url (and --target for redrive)",
         )
-        cmd.add_argument("--dlq-url", help="the DLQ's URL (stack output SendDLQUrl / DecideDLQUrl)")
+        cmd.add_argument(
+            "--dlq-url", help="the DLQ's URL (default: the stack's; outputs SendDLQUrl, …)"
+        )
         if name == "redrive":
             cmd.add_argument("--target", help="queue URL or bus name to re-drive into")
             cmd.add_argument("--max", type=int, default=None, help="at most this many records")
@@ -158,17 +174,32 @@ def _parser() -> argparse.ArgumentParser:
         "--secret-id", help="the keyring secret's ARN (the stack's UnsubscribeKey resource)"
     )
     rotate.set_defaults(run=_keys_rotate)
+
+    from herald_dev import operations  # login, users add, events put, status
+
+    operations.register(commands)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("herald")
+    except PackageNotFoundError:  # run from a checkout without `pip install -e .`
+        return "unknown (not installed)"
 
 
 def _api_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--api", required=True, help="the API's base URL, e.g. http://127.0.0.1:3000"
+        "--api",
+        help="the API's base URL, e.g. http://127.0.0.1:3000 (default: the one of herald login)",
     )
     parser.add_argument(
         "--token",
         default=os.environ.get("HERALD_TOKEN"),
-        help="bearer token (default $HERALD_TOKEN); locally local:<user>:<group>[,<group>]",
+        help="bearer token (default $HERALD_TOKEN, else herald login's, renewed as needed); "
+        "locally local:<user>:<group>[,<group>]",
     )
 
 
@@ -204,28 +235,34 @@ def _load(args: argparse.Namespace) -> int:
     return OK
 
 
-def _no_token() -> int:
-    print("error: --token (or $HERALD_TOKEN) is required", file=sys.stderr)
-    return USAGE
+def _api_and_token(args: argparse.Namespace) -> tuple[str, str]:
+    """--api and --token, else the stored sign-in of `herald login` (renewed when expired)."""
+    from herald_dev import tokens
+
+    if args.token:
+        if not args.api:
+            raise HeraldError("--api is required with --token")
+        return args.api, args.token
+    return tokens.bearer(args.api)
 
 
 def _push(args: argparse.Namespace) -> int:
     from herald_dev import rulesfiles
 
-    if not args.token:
-        return _no_token()
-    print(f"pushing {args.dir} to {args.api}")
-    rulesfiles.push(args.dir, args.api, args.token, publish_token=args.publish_token)
+    api, token = _api_and_token(args)
+    verb = "checking what pushing would change:" if args.dry_run else "pushing"
+    print(f"{verb} {args.dir} to {api}")
+    rulesfiles.push(args.dir, api, token, publish_token=args.publish_token, dry_run=args.dry_run)
     return OK
 
 
 def _pull(args: argparse.Namespace) -> int:
     from herald_dev import rulesfiles
 
-    if not args.token:
-        return _no_token()
-    print(f"pulling the live rules and contents from {args.api} into {args.dir}")
-    rulesfiles.pull(args.api, args.token, args.dir)
+    api, token = _api_and_token(args)
+    print(f"pulling the live rules and contents from {api} into {args.dir}")
+    written = rulesfiles.pull(api, token, args.dir)
+    print(f"{len(written)} file(s) written; unchanged files left as they were")
     return OK
 
 
@@ -237,33 +274,33 @@ def _stack_environment(region: str = "us-east-1") -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- dlq
-# queue name -> (environment variable of the DLQ, environment variable of its re-drive target)
+# queue name -> (the DLQ's logical id, that of its re-drive target: a queue or the bus)
 DLQS = {
-    "send": ("SEND_DLQ_URL", "SEND_QUEUE_URL"),
-    "decide": ("DECIDE_DLQ_URL", "EVENT_BUS_NAME"),
+    "send": ("SendDLQ", "SendQueue"),
+    "decide": ("DecideDLQ", "EventBus"),
+    "feedback": ("FeedbackDLQ", None),
 }
+BODY_SHOWN = 400  # characters of a parked record's body shown by `dlq inspect`
 
 
 def _dlq_urls(args: argparse.Namespace) -> tuple[str, str | None]:
     from herald import runtime
     from herald.settings import settings
 
-    dlq_var, target_var = DLQS[args.queue]
-    if args.aws_endpoint == "aws":
+    dlq_id, target_id = DLQS[args.queue]
+    explicit_target = getattr(args, "target", None)
+    if args.aws_endpoint == "aws" and not args.stack:
         if not args.dlq_url:
-            raise HeraldError("--dlq-url is required with --aws-endpoint aws")
-        dlq_url, target = args.dlq_url, getattr(args, "target", None)
-    else:
-        env = _stack_environment()
-        os.environ["AWS_ENDPOINT_URL"] = args.aws_endpoint
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ.setdefault(key, "local")
-        os.environ.setdefault("AWS_REGION", "us-east-1")
-        dlq_url = args.dlq_url or env.get(dlq_var, "")
-        target = getattr(args, "target", None) or (env.get(target_var) if target_var else None)
-    settings.cache_clear()
-    runtime.reset()
-    return dlq_url, target
+            raise HeraldError("--dlq-url is required with --aws-endpoint aws (or pass --stack)")
+        settings.cache_clear()
+        runtime.reset()
+        return args.dlq_url, explicit_target
+    found = target.resolve(args)
+    found.activate()
+    dlq_url = args.dlq_url or found.physical.get(dlq_id, "")
+    if not dlq_url:
+        raise HeraldError(f"{found.describe()} has no {dlq_id}")
+    return dlq_url, explicit_target or (found.physical.get(target_id) if target_id else None)
 
 
 def _dlq_inspect(args: argparse.Namespace) -> int:
@@ -274,6 +311,13 @@ def _dlq_inspect(args: argparse.Namespace) -> int:
     print(f"{args.queue} DLQ: about {found.approximate_count} record(s)")
     for reason, n in sorted(found.reasons().items(), key=lambda kv: -kv[1]):
         print(f"  {n:5}  {reason}")
+    for number, record in enumerate(found.records, 1):
+        body = record.body if len(record.body) <= BODY_SHOWN else record.body[:BODY_SHOWN] + "…"
+        print(f"\n  {number}. {dlq.event_of(record)}")
+        print(f"     reason: {record.reason or 'no reason recorded'}")
+        print(f"     body:   {body}")
+    if found.records:
+        print(f"\nfix the cause, then: herald dlq redrive {args.queue}")
     return OK
 
 
@@ -371,6 +415,7 @@ def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
 
 def _replay(local: LocalStack, file: Path) -> None:
     from herald.dal import records
+    from herald_dev import decision_lines
 
     loaded = json.loads(file.read_text(encoding="utf-8"))
     envelopes = loaded if isinstance(loaded, list) else [loaded]
@@ -399,16 +444,20 @@ def _replay(local: LocalStack, file: Path) -> None:
                 f"    no decision recorded: {rejected.pop(0) if rejected else 'no function took it'}"
             )
             continue
-        if statuses.get(event_id) == "replay":
-            print("    redelivered: already decided, nothing new sent")
+        if statuses.get(event_id) == "replay":  # the first delivery's trace, not a new send
+            print(f"    {decision_lines.REDELIVERED}")
+            continue
         for line in _trace_lines(trace):
             print(f"    {line}")
 
 
 def _trace_lines(trace: Trace) -> list[str]:
     """A decision trace as a few readable lines: rules considered, then each action's outcome."""
-    from herald.dal import records
+    from herald.dal import customers, records
+    from herald_dev import decision_lines
 
+    customer = customers.get(trace.customer_id)
+    timezone = customer.profile.timezone if customer else None
     lines = []
     for rule in trace.rules:
         if rule.matched is None:
@@ -420,14 +469,30 @@ def _trace_lines(trace: Trace) -> list[str]:
         lines.append(f"rule {rule.rule_id} v{rule.version}: {verdict}")
     if not trace.rules:
         lines.append("no published rule listens to this event")
+    effects = {  # each rule's routes, alerts and updates, matched in order to its `run` actions
+        rule.rule_id: decision_lines.effects(rule.rule_id, rule.version, rule.branch)
+        for rule in trace.rules
+        if rule.matched is not None
+    }
     for action in trace.actions:
         outcome = action.outcome
         message = records.get_message(action.message_id) if action.message_id else None
         if message is not None:
             outcome = message.status
         reason = (message.reason if message else None) or action.reason
-        what = " ".join(str(v) for v in (action.kind, action.channel, action.content) if v)
-        lines.append(f"{what} ({action.rule_id}) → {outcome}" + (f": {reason}" if reason else ""))
+        send_at = (message.send_at if message else None) or action.send_at
+        lines.append(
+            decision_lines.action_line(
+                action,
+                body=effects[action.rule_id].pop(0)
+                if action.outcome == "run" and effects.get(action.rule_id)
+                else None,
+                status=str(outcome),
+                reason=reason,
+                send_at=send_at,
+                timezone=timezone,
+            )
+        )
     return lines
 
 
@@ -442,7 +507,7 @@ def _demo_summary(local: LocalStack) -> int:
     if waiting:
         print(f"▸ {len(waiting)} message(s) deferred to a later time (EventBridge Scheduler)")
         for schedule in waiting:
-            print(f"  {schedule['name']} {schedule['expression']}")
+            print(f"  {_deferral(schedule)}")
     failures, dead = local.failures(), local.dead_letters()
     for failure in failures:
         print(f"✗ {failure.function} raised on {failure.trigger}: {failure.error}", file=sys.stderr)
@@ -452,6 +517,21 @@ def _demo_summary(local: LocalStack) -> int:
         return FAILED
     print("▸ done")
     return OK
+
+
+def _deferral(schedule: dict) -> str:
+    """A waiting schedule as: customer, channel, when in the customer's time zone."""
+    from herald.dal import customers, records
+    from herald_dev import decision_lines
+
+    message_id = schedule["name"].removeprefix("msg-")
+    message = records.get_message(message_id)
+    if message is None or not message.send_at:
+        return f"{schedule['name']} {schedule['expression']}"
+    customer = customers.get(message.customer_id)
+    timezone = customer.profile.timezone if customer else None
+    when = decision_lines.local_time(message.send_at, timezone)
+    return f"{message.channel:5} for {message.customer_id:8} at {when}"
 
 
 def _rel(path: Path) -> str:

@@ -41,6 +41,37 @@ class Parked:
             return None
 
 
+def event_of(record: Parked) -> str:
+    """Which event a parked record is about: the EventBridge event (decide's DLQ), the message and
+    the event that queued it (send's), the SNS notification (feedback's), or why it can't say."""
+    doc = record.doc
+    if not isinstance(doc, dict):
+        return "not JSON: no event id"
+    detail = doc.get("detail")
+    if isinstance(detail, dict) and "detail-type" in doc:
+        event_id = detail.get("event_id") or doc.get("id") or "?"
+        return f"event {event_id} ({doc['detail-type']}, customer {detail.get('customer_id', '?')})"
+    if isinstance(doc.get("message_id"), str):
+        return _message_event(doc["message_id"])
+    records = doc.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        sns = records[0].get("Sns") or {}
+        return f"SNS notification {sns.get('MessageId', '?')}"
+    return "no event id in the record"
+
+
+def _message_event(message_id: str) -> str:
+    from herald.dal import records  # lazily: only a send-DLQ record needs the messages table
+
+    try:
+        message = records.get_message(message_id)
+    except clients.INFRASTRUCTURE_ERRORS as exc:
+        return f"message {message_id} (its event unknown: {exc})"
+    if message is None:
+        return f"message {message_id} (no longer in the messages table)"
+    return f"event {message.event_id} ({message.event_name}, customer {message.customer_id}), message {message_id}"
+
+
 @dataclass
 class Inspection:
     queue_url: str

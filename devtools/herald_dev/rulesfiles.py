@@ -2,8 +2,8 @@
 
 Layout (one document per file, named after its id)::
 
-    rules/contents/<content-id>.yaml   # PRODUCT.md's Content shape
-    rules/rules/<rule-id>.yaml         # PRODUCT.md's Rule shape
+    rules/contents/<content-id>.yaml   # a content document (docs/rules-reference.md)
+    rules/rules/<rule-id>.yaml         # a rule (docs/rules-reference.md)
 
 ``validate_dir`` runs the checks the admin API runs on save (shape, ZEN expressions, Liquid
 templates, content references and channels), across files, and names file and field of every
@@ -276,6 +276,7 @@ def _api_error(method: str, path: str, exc: urllib.error.HTTPError) -> ApiError:
         field=error.get("field"),
     )
     err.status = exc.code
+    err.detail = message  # the API's own words, without the method and path
     return err
 
 
@@ -296,66 +297,142 @@ def _items(body: Any, *keys: str) -> list[dict]:
     return []
 
 
+APPROVER_MUST_PUBLISH = "an approver must publish it"
+
+
 def push(
     path: Path | str,
     api_url: str,
     token: str,
     echo: Callable[[str], None] = print,
     publish_token: str | None = None,
+    dry_run: bool = False,
 ) -> list[tuple[str, str, int, str]]:
-    """Send the directory to a running stack: create or new version where changed, then publish.
+    """Send the directory to a running stack: a new version where a file changed, then publish.
 
-    ``publish_token`` is a second approver's: under the two-person rule (on by default) nobody
-    publishes a version they wrote, so the versions ``token`` writes need another publisher.
+    Only what changed is written: a file equal to the live version is left alone (pull then push
+    is a no-op). Publishing needs an approver: with a marketer's token the changes are saved as
+    drafts and each line says that an approver must publish it (nothing fails half-way). Under
+    the two-person rule (on by default) nobody publishes a version they wrote, so an approver
+    pushing their own changes passes a second approver's ``publish_token``, or the second
+    approver pushes the same files later (the drafts are then published as they are).
+    ``dry_run`` reads and reports, and writes nothing.
     """
+    from herald_dev import tokens
+
     contents, rules = validate_dir(path)
     client = AdminClient(api_url, token)
     publisher = AdminClient(api_url, publish_token) if publish_token else client
+    groups = tokens.groups_of(publish_token or token)
+    may_publish = groups is None or "approvers" in groups  # None: the token doesn't say; try
     done = []
     for kind, items in (("contents", contents), ("rules", rules)):
         for item in items:
-            version, what = _push_one(client, publisher, kind, item.to_doc())
+            version, what = _push_one(client, publisher, kind, item.to_doc(), may_publish, dry_run)
             echo(f"  {kind[:-1]:7} {item.id:28} v{version} {what}")
             done.append((kind, item.id, version, what))
+    waiting = [d for d in done if d[3].endswith(APPROVER_MUST_PUBLISH)]
+    if waiting:
+        echo(
+            f"{len(waiting)} draft(s) wait for an approver: they publish in the console, or run "
+            "`herald rules push` on these files with their own token (under the two-person rule, "
+            "not the one who wrote the drafts)"
+        )
     return done
 
 
-def _push_one(client: AdminClient, publisher: AdminClient, kind: str, doc: dict) -> tuple[int, str]:
+def _push_one(
+    client: AdminClient,
+    publisher: AdminClient,
+    kind: str,
+    doc: dict,
+    may_publish: bool,
+    dry_run: bool,
+) -> tuple[int, str]:
     base = f"/admin/{kind}"
     item_path = f"{base}/{quote(doc['id'])}"
+    would = "would be " if dry_run else ""
     try:
         current = client.call("GET", item_path)
     except ApiError as exc:
         if exc.status != 404:
             raise
-        created = client.call("POST", base, doc)
-        version, what, published = int(created["version"]), "created", None
-    else:
-        latest = int(current.get("latest_version") or current["version"])
-        published = current.get("published_version")
-        if _normal(kind, _doc_of(kind, current)) == doc:
-            version, what = latest, "unchanged"
-        else:
-            saved = client.call("PUT", item_path, {**doc, "expected_version": latest})
-            version, what = int(saved["version"]), "new version"
-        if published == version and current.get("entity_state") == State.LIVE:
-            return version, what + ", already live"
-    publisher.call("POST", f"{item_path}/publish", {"version": version})
-    return version, what + ", published"
+        if dry_run:
+            return 1, "would be created"
+        version = int(client.call("POST", base, doc)["version"])
+        return version, _publish(publisher, item_path, version, "created", may_publish)
+    latest = int(current.get("latest_version") or current["version"])
+    published = current.get("published_version")
+    entity_state = current.get("entity_state")
+    if entity_state == State.ARCHIVED:
+        return latest, "archived: left alone (an archived document takes no new versions)"
+    if _normal(kind, _doc_of(kind, current)) == doc:
+        if published == latest and entity_state == State.LIVE:
+            return latest, "unchanged, already live"
+        if published == latest and entity_state == State.PAUSED:
+            return latest, "unchanged, paused (left paused)"
+        if dry_run:
+            return (
+                latest,
+                f"unchanged draft, {would}published" if may_publish else "unchanged draft",
+            )
+        return latest, _publish(publisher, item_path, latest, "unchanged draft", may_publish)
+    if (
+        published
+        and published != latest
+        and _equals_version(client, kind, item_path, published, doc)
+    ):
+        return int(published), f"unchanged, already {entity_state} (draft v{latest} left alone)"
+    if dry_run:
+        return latest + 1, f"changed: {would}saved as v{latest + 1}" + (
+            f" and {would}published" if may_publish else ""
+        )
+    saved = client.call("PUT", item_path, {**doc, "expected_version": latest})
+    version = int(saved["version"])
+    return version, _publish(publisher, item_path, version, "new version", may_publish)
+
+
+def _equals_version(
+    client: AdminClient, kind: str, item_path: str, version: int, doc: dict
+) -> bool:
+    versions = _items(client.call("GET", f"{item_path}/versions"), "items", "versions")
+    found = next((v for v in versions if int(v.get("version", 0)) == int(version)), None)
+    return found is not None and _normal(kind, _doc_of(kind, found)) == doc
+
+
+def _publish(publisher: AdminClient, item_path: str, version: int, what: str, may: bool) -> str:
+    """Publish ``version``, or say why it waits: the caller is no approver, or wrote it."""
+    if not may:
+        return f"{what}, a draft: {APPROVER_MUST_PUBLISH}"
+    try:
+        publisher.call("POST", f"{item_path}/publish", {"version": version})
+    except ApiError as exc:
+        if exc.status != 403:
+            raise
+        return f"{what}, a draft ({getattr(exc, 'detail', exc.message)}): {APPROVER_MUST_PUBLISH}"
+    return f"{what}, published"
 
 
 def pull(
     api_url: str, token: str, path: Path | str, echo: Callable[[str], None] = print
 ) -> list[Path]:
-    """Write the live (published) version of every rule and content to ``path``'s files."""
+    """Write the live version of every rule and content into ``path``'s files.
+
+    A file whose document equals the live version is not touched, so its comments, quoting, key
+    order and dates stay as written (git shows no change); only new and changed documents are
+    written. Returns the files written.
+    """
     client = AdminClient(api_url, token)
     written = []
     for kind in KINDS:
         folder = Path(path) / kind
-        folder.mkdir(parents=True, exist_ok=True)
         for head in _items(client.call("GET", f"/admin/{kind}"), "items", kind):
             live = head.get("published_version")
             if not live or head.get("state") != State.LIVE:
+                if head.get("state") == State.PAUSED:
+                    echo(
+                        f"  {kind[:-1]:7} {head['id']:28} paused: not pulled (nothing of it is live)"
+                    )
                 continue
             versions = _items(
                 client.call("GET", f"/admin/{kind}/{quote(head['id'])}/versions"),
@@ -367,11 +444,34 @@ def pull(
                 raise ApiError(
                     f"{kind[:-1]} {head['id']}: version {live} is not in its version list"
                 )
-            file = folder / f"{head['id']}.yaml"
-            file.write_text(dump_yaml(_normal(kind, _doc_of(kind, found))), encoding="utf-8")
-            echo(f"  {kind[:-1]:7} {head['id']:28} v{live} → {file}")
-            written.append(file)
+            doc = _normal(kind, _doc_of(kind, found))
+            file = _file_for(folder, head["id"])
+            what = _compare(kind, file, doc)
+            if what != "unchanged":
+                folder.mkdir(parents=True, exist_ok=True)
+                file.write_text(dump_yaml(doc), encoding="utf-8")
+                written.append(file)
+            echo(f"  {kind[:-1]:7} {head['id']:28} v{live} {what} → {file}")
     return written
+
+
+def _file_for(folder: Path, entity_id: str) -> Path:
+    """The existing file of ``entity_id`` (.yaml or .yml), else a new .yaml."""
+    for suffix in SUFFIXES:
+        if (folder / f"{entity_id}{suffix}").exists():
+            return folder / f"{entity_id}{suffix}"
+    return folder / f"{entity_id}.yaml"
+
+
+def _compare(kind: str, file: Path, doc: dict) -> str:
+    """unchanged | changed | new: the file against the live document, compared as documents."""
+    if not file.exists():
+        return "new"
+    try:
+        ours = _normal(kind, _read_file(file))
+    except (ValueError, HeraldError):
+        return "changed"  # a broken file is replaced by the live version
+    return "unchanged" if ours == doc else "changed"
 
 
 # ---------------------------------------------------------------------- writing YAML

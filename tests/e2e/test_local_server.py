@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from types import ModuleType
 
 import pytest
@@ -73,10 +74,9 @@ def _call(
         return exc.code, json.loads(raw) if raw else None
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    if not _has_api_routes():
-        pytest.skip("template.yaml declares no Api routes yet")
+@contextmanager
+def serving(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """`herald local serve` in a subprocess on free ports: (API base URL, moto endpoint)."""
     port, aws_port = _free_port(), _free_port()
     # A file, not a pipe: nobody reads a pipe while the tests run, and a full one (64 KiB of
     # request and function logs) would block the server's next print, and the server with it.
@@ -101,7 +101,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, log)
-        yield base
+        yield base, f"http://127.0.0.1:{aws_port}"
     finally:
         process.terminate()
         try:
@@ -111,6 +111,14 @@ def server(tmp_path_factory) -> Iterator[str]:
             process.wait()
         if process.returncode not in (0, -15):
             print(log.read_text())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    if not _has_api_routes():
+        pytest.skip("template.yaml declares no Api routes yet")
+    with serving(tmp_path_factory) as (base, _):
+        yield base
 
 
 def _wait_until_up(base: str, process: subprocess.Popen, log) -> None:

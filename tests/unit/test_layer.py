@@ -10,14 +10,15 @@ from tests.conftest import REPO
 
 LAYER = REPO / "layers" / "herald"
 # Distribution names of the top-level modules the functions may import.
+# Not boto3: Herald's code uses botocore directly, and what nothing imports stays out.
 DISTRIBUTIONS = {
+    "botocore": "botocore",
     "aws_lambda_powertools": "aws-lambda-powertools",
     "pynamodb": "pynamodb",
     "zen": "zen-engine",
     "liquid": "python-liquid",
     "pydantic": "pydantic",
 }
-RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the python3.12 Lambda runtime
 
 
 def _top_level_imports(files: list[Path]) -> set[str]:
@@ -52,7 +53,7 @@ def test_the_layer_requires_exactly_what_the_functions_import():
         if name not in sys.stdlib_module_names and name not in {"herald", "functions"}
     }
     # Nothing but the known dependencies (no local tooling, no test or dev packages) ...
-    unknown = third_party - set(DISTRIBUTIONS) - RUNTIME_PROVIDED
+    unknown = third_party - set(DISTRIBUTIONS)
     assert unknown == set(), f"the layer imports packages it doesn't ship: {unknown}"
     # ... and every one of them listed, with nothing listed that nothing imports
     needed = {DISTRIBUTIONS[name] for name in third_party & set(DISTRIBUTIONS)}
@@ -65,3 +66,31 @@ def test_no_local_tooling_is_left_in_the_layer():
     }
     assert not [n for n in names if n.startswith(("local/", "cli", "rulesfiles", "faults", "dlq"))]
     assert "herald_dev" not in _top_level_imports(_shipped_code())
+
+
+def test_the_layer_is_pinned_to_the_versions_the_tests_run_with():
+    from herald_dev import layer_lock
+
+    # Given the dev environment these tests run in, When the lock is computed from it,
+    # Then constraints.txt says exactly that: every distribution the layer installs, at the
+    # version installed here (run `make lock` after changing a dependency)
+    expected = layer_lock.closure(layer_lock.requirements())
+    pinned = layer_lock.read()
+    assert pinned == expected, "layers/herald/constraints.txt drifted from .venv: run `make lock`"
+    assert {"pydantic", "pydantic-core", "zen-engine", "botocore"} <= set(pinned)
+    # and the layer's Makefile installs under those constraints
+    assert "-c constraints.txt" in (LAYER / "Makefile").read_text()
+
+
+def test_the_project_declares_every_layer_requirement():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from herald_dev import layer_lock
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    layer = {canonicalize_name(r.name) for r in layer_lock.requirements()}
+    assert layer <= declared

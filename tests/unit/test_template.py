@@ -487,3 +487,73 @@ def test_every_deployed_queue_is_one_the_template_declares(transformed):
     resources, r = _deployed(transformed)
     (target,) = resources["DecideFunctionCustomerEvents"]["Properties"]["Targets"]
     assert target["DeadLetterConfig"]["Arn"] == r.getatt("DecideDLQ", "Arn")
+
+
+# ----------------------------------------------------------------------------- deploy readiness
+def test_only_this_accounts_alarms_may_encrypt_for_the_alerts_topic(transformed):
+    resources, r = _deployed(transformed)
+    key_policy = [s for n, s in _resource_policies(resources) if n == "NotificationsKey"]
+    topic = resources["AlertsTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == r.ref("NotificationsKey")
+    alerts = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic['TopicName']}"  # its ARN once deployed
+    alarm = {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:herald-dev-send-dlq",
+        "kms:EncryptionContext:aws:sns:topicArn": alerts,
+    }
+    cw = "cloudwatch.amazonaws.com"
+    assert _allowed(key_policy, "kms:GenerateDataKey", "*", alarm, cw)
+    other_topic = {**alarm, "kms:EncryptionContext:aws:sns:topicArn": f"{alerts}-not"}
+    assert not _allowed(key_policy, "kms:GenerateDataKey", "*", other_topic, cw)
+    foreign = {**alarm, "aws:SourceAccount": "999999999999"}
+    assert not _allowed(key_policy, "kms:GenerateDataKey", "*", foreign, cw)
+    # decide, which publishes rule alerts, may use the key for the alerts topic only
+    decide = _role_statements(resources, "DecideFunctionRole")
+    key = r.getatt("NotificationsKey", "Arn")
+    for_alerts = {"kms:EncryptionContext:aws:sns:topicArn": r.ref("AlertsTopic")}
+    assert _allowed(decide, "kms:GenerateDataKey", key, for_alerts)
+    ses_topic = {"kms:EncryptionContext:aws:sns:topicArn": r.ref("SesEventsTopic")}
+    assert not _allowed(decide, "kms:Decrypt", key, ses_topic)
+
+
+def test_with_a_sender_domain_email_is_sent_as_that_domains_identity(transformed):
+    params = {"SenderEmail": "news@shop.example", "SenderDomain": "shop.example"}
+    resources, r = _deployed(transformed, params)
+    identity = resources["SenderIdentity"]["Properties"]
+    assert identity["EmailIdentity"] == "shop.example"
+    assert identity["DkimAttributes"] == {"SigningEnabled": True}
+    assert identity["MailFromAttributes"]["MailFromDomain"] == "mail.shop.example"
+    send = _role_statements(resources, "SendFunctionRole")
+    as_sender = {"ses:FromAddress": "news@shop.example"}
+    domain = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/shop.example"
+    assert _allowed(send, "ses:SendRawEmail", domain, as_sender)
+    other = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/other.example"
+    assert not _allowed(send, "ses:SendRawEmail", other, as_sender)
+
+
+def test_the_dns_records_to_add_are_outputs_when_a_sender_domain_is_given():
+    outputs = tpl.load()["Outputs"]
+    records = {n: o for n, o in outputs.items() if n.startswith("Sender")}
+    assert set(records) == {
+        "SenderDkimRecord1",
+        "SenderDkimRecord2",
+        "SenderDkimRecord3",
+        "SenderMailFromMxRecord",
+        "SenderMailFromSpfRecord",
+        "SenderDmarcRecord",
+    }
+    assert all(o["Condition"] == "HasSenderDomain" for o in records.values())
+
+
+def test_the_cli_client_signs_in_through_the_hosted_ui_with_pkce_only(transformed):
+    resources, r = _deployed(transformed)
+    cli = resources["CliClient"]["Properties"]
+    assert cli["GenerateSecret"] is False  # public: a CLI can't keep a secret
+    assert cli["AllowedOAuthFlows"] == ["code"]  # no implicit flow
+    assert set(cli["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert cli["CallbackURLs"] == ["http://localhost:8976/callback"]
+    assert cli["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]  # never a password flow
+    domain = resources["UserPoolDomain"]["Properties"]["Domain"]
+    assert domain == f"herald-dev-{ACCOUNT}"
+    resources, _ = _deployed(transformed, {"AuthDomainPrefix": "northwind-herald"})
+    assert resources["UserPoolDomain"]["Properties"]["Domain"] == "northwind-herald"

@@ -49,6 +49,7 @@ class SendResult:
     message_id: str
     status: str
     reason: str | None = None
+    channel: str | None = None  # set when this delivery decided the status (per-channel metrics)
 
 
 def on_record(record) -> None:
@@ -71,6 +72,12 @@ def on_record(record) -> None:
         return
     logger.info("send", message_id=result.message_id, status=result.status, reason=result.reason)
     metrics.add_metric(name=f"Messages{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    if result.channel:  # the dashboard's "messages by channel and status": EmailSent, SmsFailed…
+        metrics.add_metric(
+            name=f"{result.channel.capitalize()}{result.status.capitalize()}",
+            unit=MetricUnit.Count,
+            value=1,
+        )
 
 
 def parse_body(body: str) -> str:
@@ -251,4 +258,4 @@ def _finish(
         rule_id=message.rule_id,
         reason=reason,
     )
-    return SendResult(message.message_id, status, reason)
+    return SendResult(message.message_id, status, reason, message.channel)
