@@ -15,12 +15,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Category
-from herald.domain.clock import iso
+from herald.domain.clock import iso, parse_duration
 from herald.domain.customer import Contact, CustomerState
 from herald.domain.document import ValidationError
 from herald.domain.message import MessageStatus
 
-_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 DEFAULT_POLICY: dict[str, Any] = {
@@ -34,20 +33,6 @@ DEFAULT_POLICY: dict[str, Any] = {
     "default_timezone": "UTC",
     "max_messages_per_event": 1,
 }
-
-
-def parse_duration(value: Any, field_name: str) -> timedelta:
-    if not isinstance(value, str) or not (m := _DURATION.match(value)) or value in ("P", "PT"):
-        raise ValidationError(
-            f"{field_name} must be an ISO-8601 duration like P7D or PT12H", field=field_name
-        )
-    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
-    span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if span <= timedelta(0) or span > timedelta(days=366):
-        raise ValidationError(
-            f"{field_name} must be between 1 second and 366 days", field=field_name
-        )
-    return span
 
 
 @dataclass(frozen=True, slots=True)

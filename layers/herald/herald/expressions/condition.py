@@ -78,6 +78,23 @@ def compile_condition(expression: str) -> Condition:
     return cached
 
 
+_values: dict[str, Condition] = {}
+
+
+def compile_value(expression: str, field: str = "goal.value") -> Condition:
+    """Validate, compile and cache a goal's value expression: the same checks as a condition
+    (syntax, names, limits, cost), but its result must be a number."""
+    cached = _values.get(expression)
+    if cached is None:
+        compiled, tree, closure_calls = _checked(expression, field, compiling=True, number=True)
+        found = references(tree, expression)
+        bounded = budget.is_bounded(closure_calls)
+        model = budget.CostModel(tree)
+        cached = Condition(expression, compiled, paths(found), found, bounded, tree, model)
+        _values[expression] = cached
+    return cached
+
+
 def validate(expression: str, field: str = "when") -> None:
     """Raise :class:`ExpressionError` (with line and column) unless ``expression`` is a valid
     condition: ZEN syntax, no assignment, known names, a true/false result, within limits."""
@@ -94,7 +111,7 @@ def read_paths(expression: str) -> frozenset[tuple[str, ...]]:
 
 
 def _checked(
-    expression: str, field: str, *, compiling: bool
+    expression: str, field: str, *, compiling: bool, number: bool = False
 ) -> tuple[zen.PyExpression | None, n.Node, list[n.Call]]:
     """Every save-time check: zen's compiled expression (when ``compiling``), the syntax tree
     and its closure calls."""
@@ -111,7 +128,7 @@ def _checked(
                 problem.offset,
                 "write it more simply, or ask an engineer to extend Herald's ZEN parser",
             ) from None
-        return compiled, tree, checks.check(tree)
+        return compiled, tree, checks.check(tree, number=number)
     except Problem as problem:
         message, line, column = problem.render(expression)
         raise ExpressionError(message, field=field, line=line, column=column) from None
