@@ -616,3 +616,104 @@ class TimelineEntry(BaseModel):
 
 class Timeline(Answer):
     items: list[TimelineEntry]
+
+
+# --------------------------------------------------------------------------- stats
+
+
+class Rate(Answer):
+    value: float
+    low: float = Field(description="95% Wilson interval")
+    high: float
+    unreliable: bool | None = Field(
+        None, description="opens: Apple Mail Privacy Protection opens every message it delivers"
+    )
+
+
+class Counts(Answer):
+    exposed: int = Field(description="customers who drew this arm and could be messaged")
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    converted: int
+    revenue: float
+    bounced: int = Field(description="hard bounces")
+    complained: int
+    unsubscribed: int
+    failed: int
+
+
+class Rates(Answer):
+    delivery: Rate | None = Field(description="delivered / sent")
+    open: Rate | None = Field(description="opened / delivered (unreliable)")
+    click: Rate | None = Field(description="clicked / delivered")
+    conversion: Rate | None = Field(description="converted / exposed")
+    unsubscribe: Rate | None = Field(description="unsubscribed / delivered")
+    complaint: Rate | None = Field(description="complained / delivered")
+
+
+class ArmStats(Answer):
+    arm: str = Field(description="the content id (id@version when pinned), or holdout")
+    weight: float = Field(description="the share of customers the rule sends to this arm")
+    counts: Counts
+    rates: Rates
+
+
+class Estimate(Answer):
+    value: float
+    low: float
+    high: float
+
+
+class Comparison(Answer):
+    arm: str
+    baseline: str = Field(description="the holdout, or the first variant without one")
+    difference: Estimate | None = Field(description="conversion rate, 95% Newcombe interval")
+    lift: Estimate | None = Field(description="relative, 95% delta-method (log ratio) interval")
+    p_value: float | None = Field(description="two-sided, pooled two-proportion z-test")
+    verdict: Literal["collecting", "better", "worse", "inconclusive"]
+    summary: str
+
+
+class SampleRatio(Answer):
+    p_value: float | None = Field(description="chi-square of exposures against the weights")
+    mismatch: bool = Field(description="p < 0.001: the split is broken, distrust the results")
+
+
+class DayStats(Answer):
+    day: str
+    arm: str
+    counts: Counts
+
+
+class RuleStats(Answer):
+    rule_id: str
+    version: int
+    from_: str = Field(alias="from")
+    to: str
+    arms: list[ArmStats]
+    comparisons: list[Comparison]
+    srm: SampleRatio
+    days: list[DayStats]
+    paused: PauseInfo | None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ChannelFigures(Answer):
+    sent: int
+    delivered: int
+    bounce_rate: float | None = Field(description="hard bounces / sent")
+    complaint_rate: float | None = Field(description="complaints / delivered")
+    unsubscribe_rate: float | None = Field(description="unsubscribes / delivered")
+
+
+class ChannelWindows(Answer):
+    last_24h: ChannelFigures
+    last_7d: ChannelFigures
+
+
+class StatsOverview(Answer):
+    at: str
+    channels: dict[str, ChannelWindows]
