@@ -11,7 +11,7 @@ nothing twice.
 
 from __future__ import annotations
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 from herald.dal import outcomes
 from herald.domain import ses_event
@@ -26,12 +26,11 @@ BAD_NEWS = frozenset({OutcomeKind.BOUNCED, OutcomeKind.COMPLAINED})
 
 def emit(channel: str, outcome: str) -> None:
     """The EMF metric ``Outcomes`` by channel and outcome (never by rule: custom-metric cost
-    grows with every dimension value; per-rule figures live in the counters table)."""
-    with single_metric(
-        name="Outcomes", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
-    ) as metric:
-        metric.add_dimension(name="channel", value=channel)
-        metric.add_dimension(name="outcome", value=outcome)
+    grows with every dimension value; per-rule figures live in the counters table). One SES
+    event per invocation, so the dimensions are this event's."""
+    metrics.add_dimension(name="channel", value=channel)
+    metrics.add_dimension(name="outcome", value=outcome)
+    metrics.add_metric(name="Outcomes", unit=MetricUnit.Count, value=1)
 
 
 def handle_ses(envelope: dict) -> dict:
