@@ -40,18 +40,46 @@ PRICES = {
     "logs_ingest_gb": 0.50,
 }
 MEMORY_GB = 0.5  # template.yaml Globals MemorySize 512
-EMAILS = 120
+EMAILS = 60
 MIX = {"Delivery": 1.0, "Open": 0.25, "Click": 0.04}  # per email, plus 5% redelivered events
 
 
-def _write_units(operation: str, body: dict) -> float:
-    """Write units of one DynamoDB call from its request: 1 per KB per item, x2 in a transaction."""
+def _targets(operation: str, body: dict) -> list[tuple[str, str, int]]:
+    """(table, key, write-unit multiplier) of each item a DynamoDB call writes: a transaction
+    costs two write units per KB of each item, a plain write one."""
     if operation == "TransactWriteItems":
-        items = body.get("TransactItems", [])
-        return sum(2 * max(1, math.ceil(len(json.dumps(i)) / 1024)) for i in items)
+        found = []
+        for entry in body.get("TransactItems", []):
+            for kind, op in entry.items():
+                if kind == "ConditionCheck":
+                    continue
+                key = op.get("Key") or {k: op["Item"][k] for k in ("pk", "sk", "customer_id", "name", "entity_key", "at", "kind") if k in op.get("Item", {})}  # fmt: skip
+                found.append((op["TableName"], json.dumps(key, sort_keys=True), 2))
+        return found
     if operation in ("PutItem", "UpdateItem", "DeleteItem"):
-        return max(1, math.ceil(len(json.dumps(body)) / 1024))
-    return 0.0
+        key = body.get("Key") or {k: v for k, v in (body.get("Item") or {}).items() if k in ("pk", "sk", "customer_id", "name", "entity_key", "at", "kind", "address")}  # fmt: skip
+        return [(body.get("TableName", ""), json.dumps(key, sort_keys=True), 1)]
+    return []
+
+
+def _item_size(item: dict) -> int:
+    """DynamoDB's item size: attribute names plus values (numbers and strings as their text)."""
+    return sum(len(name) + len(json.dumps(value)) for name, value in item.items())
+
+
+def _sizes(tables: set[str]) -> dict[tuple[str, str], int]:
+    import boto3
+
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    sizes = {}
+    for table in tables:
+        schema = ddb.describe_table(TableName=table)["Table"]["KeySchema"]
+        names = [k["AttributeName"] for k in schema]
+        for page in ddb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                key = json.dumps({n: item[n] for n in names}, sort_keys=True)
+                sizes[(table, key)] = _item_size(item)
+    return sizes
 
 
 def _read_units(operation: str, body: dict) -> float:
@@ -164,6 +192,23 @@ def run() -> dict:
                             "clicked": {"N": "3"}, "converted": {"N": "2"}, "revenue": {"N": "123.5"}}}})  # fmt: skip
             for start in range(0, len(batch), 25):
                 ddb.batch_write_item(RequestItems={table: batch[start : start + 25]})
+            writes = [t for phase in phase_calls.values() for op, body, _ in phase
+                      if op.startswith("dynamodb:") for t in _targets(op.split(":")[1], body)]  # fmt: skip
+            sizes = _sizes({table for table, _, _ in writes})
+            write_units = sum(
+                m * max(1, math.ceil(sizes.get((table, key), 100) / 1024))
+                for table, key, m in writes
+            )
+            by_phase = {}
+            for phase, found in phase_calls.items():
+                units = Counter()
+                for op, body, _ in found:
+                    if op.startswith("dynamodb:"):
+                        for table, key, m in _targets(op.split(":")[1], body):
+                            units[f"{op.split(':')[1]}:{table.split('-')[-1]}"] += m * max(
+                                1, math.ceil(sizes.get((table, key), 100) / 1024)
+                            )
+                by_phase[phase] = {k: round(v / len(sent_ids), 2) for k, v in units.items()}
             calls.clear()
             t0 = time.perf_counter()
             read = outcomes.read_rule("bench-stats", 1, "2026-08-01", "2026-12-31")
@@ -180,7 +225,7 @@ def run() -> dict:
         for i in range(3000)
     )
     emails = len(sent_ids)
-    cost = _cost(phase_calls, durations, emails, len(log.getvalue().encode()))
+    cost = _cost(phase_calls, durations, emails, len(log.getvalue().encode()), write_units)
     return {
         "outcomes_per_s": round(len(events) / elapsed),
         "outcome_events": len(events),
@@ -191,19 +236,20 @@ def run() -> dict:
         "stats_read_calls": stats_calls,
         "stats_read_ms": round(stats_ms, 1),
         "stats_read_buckets": len(read),
+        "write_units_per_email": by_phase,
         **cost,
     }
 
 
-def _cost(phase_calls: dict, durations: dict, emails: int, log_bytes: int) -> dict:
-    """Per 1,000 emails: the measured calls and durations scaled, times the list prices."""
+def _cost(phase_calls: dict, durations: dict, emails: int, log_bytes: int, writes: float) -> dict:
+    """Per 1,000 emails: the measured calls, write units and durations scaled, times the list
+    prices."""
     scale = 1000 / emails
-    writes = reads = sqs = 0.0
+    reads = sqs = 0.0
     for found in phase_calls.values():
         for op, body, _ in found:
             service, _, name = op.partition(":")
             if service == "dynamodb":
-                writes += _write_units(name, body)
                 reads += _read_units(name, body)
             elif service == "sqs":
                 sqs += 1

@@ -67,14 +67,18 @@ _cache: dict[str, Condition] = {}
 
 def compile_condition(expression: str) -> Condition:
     """Validate, compile and cache (by source text) a condition."""
-    cached = _cache.get(expression)
+    return _compiled(expression, "when", _cache, number=False)
+
+
+def _compiled(expression: str, field: str, cache: dict, *, number: bool) -> Condition:
+    cached = cache.get(expression)
     if cached is None:
-        compiled, tree, closure_calls = _checked(expression, "when", compiling=True)
+        compiled, tree, closure_calls = _checked(expression, field, compiling=True, number=number)
         found = references(tree, expression)
         bounded = budget.is_bounded(closure_calls)
         model = budget.CostModel(tree)
         cached = Condition(expression, compiled, paths(found), found, bounded, tree, model)
-        _cache[expression] = cached
+        cache[expression] = cached
     return cached
 
 
@@ -84,15 +88,7 @@ _values: dict[str, Condition] = {}
 def compile_value(expression: str, field: str = "goal.value") -> Condition:
     """Validate, compile and cache a goal's value expression: the same checks as a condition
     (syntax, names, limits, cost), but its result must be a number."""
-    cached = _values.get(expression)
-    if cached is None:
-        compiled, tree, closure_calls = _checked(expression, field, compiling=True, number=True)
-        found = references(tree, expression)
-        bounded = budget.is_bounded(closure_calls)
-        model = budget.CostModel(tree)
-        cached = Condition(expression, compiled, paths(found), found, bounded, tree, model)
-        _values[expression] = cached
-    return cached
+    return _compiled(expression, field, _values, number=True)
 
 
 def validate(expression: str, field: str = "when") -> None:
