@@ -85,6 +85,22 @@ class Increment:
         return item, actions
 
 
+def items(increments: list[Increment]) -> list[tuple[CounterItem, list[Any]]]:
+    """The items and ADD actions of ``increments`` for one transaction, merged per item:
+    DynamoDB refuses two operations on one item in a transaction, and two increments of one
+    bucket may land on the same shard."""
+    merged: dict[tuple[str, str], dict[str, float]] = {}
+    for increment in increments:
+        into = merged.setdefault(increment.key(), {})
+        for name, value in increment.values.items():
+            into[name] = into.get(name, 0) + value
+    found = []
+    for (pk, sk), values in merged.items():
+        item, actions = Increment(pk, "", values).item()
+        found.append((CounterItem(pk, sk), actions))
+    return [(item, actions) for item, actions in found if actions]
+
+
 def add(increment: Increment) -> None:
     """Apply one increment (one UpdateItem). Nothing happens for an increment of zeros."""
     bind()

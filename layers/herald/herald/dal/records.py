@@ -15,6 +15,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from herald.dal import counters
 from herald.dal.counters import Increment
 from herald.dal.customers import item_actions
 from herald.dal.tables import (
@@ -76,9 +77,8 @@ def _message(doc: dict, status: str, outcomes: set | None = None) -> Message:
     )
 
 
-def _increment(tx: TransactWrite, increment: Increment) -> None:
-    item, actions = increment.item()
-    if actions:
+def _increments(tx: TransactWrite, increments: Sequence[Increment]) -> None:
+    for item, actions in counters.items(list(increments)):
         tx.update(item, actions=actions, add_version_condition=False)
 
 
@@ -121,8 +121,7 @@ def write_decision(
                     else CustomerItem.rev.does_not_exist()
                 )
                 tx.update(CustomerItem(customer_id), actions=actions, condition=condition)
-            for increment in increments:
-                _increment(tx, increment)
+            _increments(tx, increments)
     except TransactWriteError as exc:
         failed = [
             i for i, code in enumerate(cancellation_codes(exc)) if code == "ConditionalCheckFailed"
@@ -172,8 +171,7 @@ def transition(
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(item, actions=actions, condition=condition)
-                for increment in increments:
-                    _increment(tx, increment)
+                _increments(tx, increments)
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in cancellation_codes(exc):
                 raise conflict from exc

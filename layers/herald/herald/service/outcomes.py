@@ -28,8 +28,9 @@ def emit(channel: str, outcome: str) -> None:
     """The EMF metric ``Outcomes`` by channel and outcome (never by rule: custom-metric cost
     grows with every dimension value; per-rule figures live in the counters table). One SES
     event per invocation, so the dimensions are this event's."""
-    metrics.add_dimension(name="channel", value=channel)
-    metrics.add_dimension(name="outcome", value=outcome)
+    for name, value in (("channel", channel), ("outcome", outcome)):
+        metrics.dimension_set.pop(name, None)  # a warm container's previous event's
+        metrics.add_dimension(name=name, value=value)
     metrics.add_metric(name="Outcomes", unit=MetricUnit.Count, value=1)
 
 
