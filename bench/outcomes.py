@@ -40,7 +40,7 @@ PRICES = {
     "logs_ingest_gb": 0.50,
 }
 MEMORY_GB = 0.5  # template.yaml Globals MemorySize 512
-EMAILS = 60
+EMAILS = 40
 MIX = {"Delivery": 1.0, "Open": 0.25, "Click": 0.04}  # per email, plus 5% redelivered events
 
 
