@@ -394,6 +394,8 @@ def cold_import_figures(runs: int = 5) -> dict:
         "AUDIT_TABLE",
         "SUPPRESSION_TABLE",
         "CATALOGUE_TABLE",
+        "COUNTERS_TABLE",
+        "FEEDBACK_DLQ_URL",
         "SEND_QUEUE_URL",
         "SEND_DLQ_URL",
         "DECIDE_DLQ_URL",

@@ -9,6 +9,8 @@ Figures and goals (issues 2-4):
   cold_import_ms[handler] <= 1.6 x cold_import_ms[boto3]             (event path; admin reported)
   admin_publish_to_live_s <= 5, admin_p99_ms                       (bench/admin.py)
   faults_lost == 0, faults_duplicated == 0, policy_us_per_message  (bench/guardrails.py)
+  aws_calls_per_outcome <= 2, stats_read_calls <= 2, cost_per_1k_emails_usd <= 0.110,
+  hot_item_max_writes_per_s < 1,000 at 3,000 outcomes/s              (bench/outcomes.py)
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def main() -> int:
     for name, title in (
         ("admin", "admin API: save/publish latency, publish-to-live"),
         ("guardrails", "guardrails: fault run, policy cost"),
+        ("outcomes", "outcomes: SES events recorded, hot counters, stats read, cost model"),
     ):
         module = _optional(name)
         if module is not None:
@@ -125,6 +128,25 @@ def _summary(r: dict) -> str:
             f"[{check(ok)}] faults: lost {r['faults_lost']}, duplicated {r['faults_duplicated']} at rate {r.get('faults_rate')}"
         )
         lines.append(f"[ -- ] policy check: {r.get('policy_us_per_message')} us/message")
+    if "outcomes_per_s" in r:
+        lines.append(
+            f"[{check(r['aws_calls_per_outcome'] <= 2)}] outcomes: {r['outcomes_per_s']}/s on moto, "
+            f"{r['aws_calls_per_outcome']} AWS calls each {r['aws_calls_by_outcome']} (goal <= 2)"
+        )
+        lines.append(
+            f"[{check(r['hot_item_max_writes_per_s'] < 1000)}] one rule at 3,000 outcomes/s: "
+            f"max {r['hot_item_max_writes_per_s']} writes/s on one item over "
+            f"{r['hot_item_shards']} shards (DynamoDB: ~1,000)"
+        )
+        lines.append(
+            f"[{check(r['stats_read_calls'] <= 2)}] stats read, 3 arms x 90 days: "
+            f"{r['stats_read_calls']} call(s), {r['stats_read_ms']} ms on moto (goal <= 2)"
+        )
+        lines.append(
+            f"[{check(r['cost_per_1k_emails_usd'] <= 0.110)}] cost per 1,000 emails: "
+            f"${r['cost_per_1k_emails_usd']} {r['cost_breakdown_per_1k_usd']} (goal <= 0.110; "
+            f"prices of {r['cost_prices_date']})"
+        )
     lines.append(
         f"[{check(r['bench_seconds'] <= 120)}] bench took {r['bench_seconds']} s (goal <= 120)"
     )

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"herald {_version()}")
     commands = parser.add_subparsers(
-        title="commands", metavar="{local,rules,dlq,keys,login,users,events,status}"
+        title="commands", metavar="{local,rules,dlq,keys,login,users,events,status,stats}"
     )
 
     local = commands.add_parser("local", help="run Herald on this machine (moto, no Docker)")
@@ -174,6 +174,20 @@ def _parser() -> argparse.ArgumentParser:
         "--secret-id", help="the keyring secret's ARN (the stack's UnsubscribeKey resource)"
     )
     rotate.set_defaults(run=_keys_rotate)
+
+    stats = commands.add_parser("stats", help="a rule's performance: arms, rates, verdicts")
+    stats.add_argument("rule", help="the rule id")
+    stats.add_argument("--version", type=int, help="default: the published version")
+    stats.add_argument("--from", dest="first", help="first day, YYYY-MM-DD (default: 30 days ago)")
+    stats.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: today)")
+    stats.add_argument("--json", action="store_true", help="print the API's answer as is")
+    stats.add_argument("--api", default="http://127.0.0.1:3000", help="the API's base URL")
+    stats.add_argument(
+        "--token",
+        default=os.environ.get("HERALD_TOKEN", "local:herald:marketers"),
+        help="bearer token (default $HERALD_TOKEN, else the local marketer)",
+    )
+    stats.set_defaults(run=_stats)
 
     from herald_dev import operations  # login, users add, events put, status
 
@@ -375,6 +389,21 @@ def _keys_rotate(args: argparse.Namespace) -> int:
     return OK
 
 
+# ---------------------------------------------------------------------- stats
+def _stats(args: argparse.Namespace) -> int:
+    from herald_dev import stats
+
+    report = stats.fetch(
+        args.api,
+        args.token,
+        args.rule,
+        version=args.version,
+        **{"from": args.first, "to": args.last},
+    )
+    print(json.dumps(report, indent=2) if args.json else stats.table(report))
+    return OK
+
+
 # ---------------------------------------------------------------------- local
 def _serve(args: argparse.Namespace) -> int:
     from herald_dev.local import server
@@ -410,7 +439,10 @@ def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
     print(f"▸ replaying {len(files)} event files from {_rel(events_dir / 'demo')}")
     for file in files:
         _replay(local, file)
-    return _demo_summary(local)
+    from herald_dev import outcomes_demo
+
+    stats_tables = outcomes_demo.run(local)
+    return _demo_summary(local, closing=stats_tables)
 
 
 def _replay(local: LocalStack, file: Path) -> None:
@@ -496,7 +528,7 @@ def _trace_lines(trace: Trace) -> list[str]:
     return lines
 
 
-def _demo_summary(local: LocalStack) -> int:
+def _demo_summary(local: LocalStack, closing: str = "") -> int:
     from herald_dev.local import outbox
 
     accepted = outbox.messages(local.region)
@@ -513,6 +545,8 @@ def _demo_summary(local: LocalStack) -> int:
         print(f"✗ {failure.function} raised on {failure.trigger}: {failure.error}", file=sys.stderr)
     for queue, count in dead.items():
         print(f"✗ {count} message(s) in dead-letter queue {queue}", file=sys.stderr)
+    if closing:
+        print(closing)
     if failures or dead:
         return FAILED
     print("▸ done")

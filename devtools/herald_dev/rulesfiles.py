@@ -163,6 +163,8 @@ def _check(path: Path) -> tuple[list[Content], list[Rule], list[Problem]]:
                 rules.append((rule, item.path))
                 if rule.when is not None:
                     expressions.validate(rule.when)
+                if rule.goal is not None and rule.goal.value is not None:
+                    expressions.compile_value(rule.goal.value, "goal.value")
         except HeraldError as exc:
             found.append(Problem(str(item.path), exc.field, exc.message))
     for rule, file in rules:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from herald.admin import api
-from herald.admin.routes import contents, events, history, policy, rules, simulation
+from herald.admin.routes import contents, events, history, policy, rules, simulation, stats
 from herald.settings import settings
 
 # Fail the cold start, not the first request, when the deployment is misconfigured.
@@ -22,12 +22,14 @@ settings().require(
     "settings_table",
     "audit_table",
     "catalogue_table",
+    "counters_table",
 )
 
 TITLE = "Herald admin API"
 DESCRIPTION = (
     "Treatment rules and content (versioned: drafts, publish, rollback), the contact policy, "
-    "preview, simulation, the event catalogue, the audit trail and customer timelines. Every "
+    "preview, simulation, the event catalogue, the audit trail, customer timelines and "
+    "performance (per rule and arm; deliverability per channel). Every "
     "route needs a bearer token: a Cognito ID token when deployed (groups `marketers` and "
     "`approvers`), `local:<user>:<group>[,<group>]` under `herald local serve`. Errors are "
     '`{"error": {"code", "message", "field"?}}`; saves and previews may answer with '
@@ -52,6 +54,7 @@ app.include_router(policy.router, prefix="/admin")
 app.include_router(simulation.router, prefix="/admin")
 app.include_router(events.router, prefix="/admin")
 app.include_router(history.router, prefix="/admin")
+app.include_router(stats.router, prefix="/admin")
 app.enable_swagger(path="/admin/swagger", title=TITLE, description=DESCRIPTION)
 
 

@@ -1,21 +1,20 @@
-"""feedback: SES bounce/complaint notifications (SNS) and the hourly SMS opt-out sync → suppression."""
+"""feedback: SES events (EventBridge) → outcomes, counters, suppression, the guardrail; and the
+hourly SMS opt-out sync."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes import SNSEvent
-
-from herald.event_sources import EVENTBRIDGE, SNS, only
+from herald.event_sources import EVENTBRIDGE, only
 from herald.observability import logger, metrics
-from herald.service import feedback
+from herald.service import outcomes
 from herald.settings import settings
 
-settings().require("customers_table", "suppression_table")
+settings().require(
+    "customers_table", "suppression_table", "messages_table", "counters_table", "feedback_dlq_url"
+)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
-@only(kinds=(SNS, EVENTBRIDGE))
+@only(kinds=(EVENTBRIDGE,))
 def lambda_handler(event: dict, context) -> dict:
-    if event.get("detail-type") == "Scheduled Event":
-        return feedback.on_schedule()
-    return feedback.on_sns(SNSEvent(event))
+    return outcomes.on_eventbridge(event)

@@ -207,6 +207,35 @@ def _await_outbox(base: str, recipient: str) -> dict:
     raise AssertionError(f"no message to {recipient} in /local/outbox after {DELIVERY_TIMEOUT_S}s")
 
 
+def _await_counts(base: str, rule_id: str, figure: str) -> dict:
+    deadline = time.monotonic() + DELIVERY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        status, stats = _call(base, "GET", f"/admin/rules/{rule_id}/stats", auth=MARKETER)
+        assert status == 200, stats
+        counts = stats["arms"][0]["counts"]
+        if counts[figure]:
+            return counts
+        time.sleep(0.25)
+    raise AssertionError(f"{rule_id} never counted {figure} after {DELIVERY_TIMEOUT_S}s")
+
+
+def test_ses_events_of_the_sent_email_reach_the_stats_and_a_click_counts(server):
+    # Given the welcome email of the test above: SES's Delivery event went through the template
+    counts = _await_counts(server, RULE["id"], "delivered")
+    assert (counts["exposed"], counts["sent"], counts["delivered"]) == (1, 1, 1)
+    status, timeline = _call(server, "GET", "/admin/customers/c-zoe/timeline", auth=MARKETER)
+    (message,) = [i for i in timeline["items"] if i["kind"] == "message"]
+    # When the recipient clicks (the local stand-in for SES's Click event)
+    status, body = _call(
+        server, "POST", "/local/engagement", {"message_id": message["message_id"], "type": "click"}
+    )
+    assert status == 202 and body["published"] == "Email Clicked"
+    # Then the rule counts the click; an unknown message is a 404
+    assert _await_counts(server, RULE["id"], "clicked")["clicked"] == 1
+    missing = _call(server, "POST", "/local/engagement", {"message_id": "f" * 32, "type": "open"})
+    assert missing[0] == 404
+
+
 def test_admin_routes_need_a_bearer_and_health_does_not(server):
     status, body = _call(server, "GET", "/admin/rules")
     assert status == 401

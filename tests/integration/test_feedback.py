@@ -1,4 +1,5 @@
-"""Delivery feedback → suppression: SES bounces and complaints (SNS), SMS opt-outs (hourly sync)."""
+"""Delivery feedback → suppression: SES bounces and complaints (EventBridge), SMS opt-outs
+(hourly sync)."""
 
 from __future__ import annotations
 
@@ -9,34 +10,12 @@ import pytest
 from tests.builders import stored_trace
 from tests.conftest import REPO, eventbridge
 
-FIXTURES = REPO / "tests" / "events" / "feedback"
+SES = REPO / "events" / "ses"
 
 
-def sns_event(*messages: str) -> dict:
-    """An SNS → Lambda event, one record per notification (as SES publishes to the topic)."""
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:ses-events:sub",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": f"sns-{i}",
-                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses-events",
-                    "Subject": None,
-                    "Message": message,
-                    "Timestamp": "2026-11-24T14:05:01.000Z",
-                    "SignatureVersion": "1",
-                    "Signature": "",
-                    "SigningCertUrl": "",
-                    "UnsubscribeUrl": "",
-                    "MessageAttributes": {},
-                },
-            }
-            for i, message in enumerate(messages)
-        ]
-    }
+def ses(name: str) -> dict:
+    """An SES event as EventBridge delivers it (events/ses/<name>.json)."""
+    return json.loads((SES / f"{name}.json").read_text())
 
 
 SCHEDULED = {
@@ -80,13 +59,12 @@ def test_a_permanent_bounce_suppresses_the_address_for_every_customer_using_it(
     people, handlers, lambda_context
 ):
     # Given SES reports a permanent bounce for Ann@Example.com
-    message = (FIXTURES / "ses-bounce-permanent.json").read_text()
-    # When the feedback function gets the SNS notification
-    result = handlers.feedback.lambda_handler(sns_event(message), lambda_context)
+    # When the feedback function gets the EventBridge event
+    result = handlers.feedback.lambda_handler(ses("bounce-permanent"), lambda_context)
     # Then the address is on the suppression list and both profiles using it are flagged
     from herald.dal import customers
 
-    assert result == {"suppressed": 1, "rejected": 0}
+    assert result["suppressed"] == 2  # the customers flagged: c-ann and c-ann-2
     assert customers.suppression_reason("ann@example.com") == "bounce"
     assert suppressed("c-ann") == {"email": "bounce"}
     assert suppressed("c-ann-2") == {"email": "bounce"}
@@ -94,35 +72,39 @@ def test_a_permanent_bounce_suppresses_the_address_for_every_customer_using_it(
 
 
 def test_a_complaint_suppresses_the_address(people, handlers, lambda_context):
-    message = (FIXTURES / "ses-complaint.json").read_text()
-    handlers.feedback.lambda_handler(sns_event(message), lambda_context)
+    handlers.feedback.lambda_handler(ses("complaint"), lambda_context)
     assert suppressed("c-ann") == {"email": "complaint"}
 
 
 def test_a_transient_bounce_suppresses_nothing(people, handlers, lambda_context):
-    message = (FIXTURES / "ses-bounce-transient.json").read_text()
-    result = handlers.feedback.lambda_handler(sns_event(message), lambda_context)
-    assert result == {"suppressed": 0, "rejected": 0}
+    result = handlers.feedback.lambda_handler(ses("bounce-transient"), lambda_context)
+    assert result["suppressed"] == 0 and result["outcome"] == "soft_bounced"
     assert suppressed("c-ann") == {}
 
 
-def test_deliveries_and_junk_are_ignored_without_failing_the_batch(
+def test_deliveries_suppress_nothing_and_junk_is_parked_with_its_reason(
     people, handlers, lambda_context
 ):
-    # Given a delivery event, a non-JSON message and a JSON array next to a real bounce
-    bounce = (FIXTURES / "ses-bounce-permanent.json").read_text()
-    delivery = json.dumps({"eventType": "Delivery", "mail": {}, "delivery": {}})
-    event = sns_event(delivery, "not json", "[1, 2]", bounce)
-    # When they arrive in one invocation
-    result = handlers.feedback.lambda_handler(event, lambda_context)
-    # Then the bounce is applied and the two bad ones are counted, not raised
-    assert result == {"suppressed": 1, "rejected": 2}
+    from herald.dal import customers
+    from herald_dev import dlq
+
+    # Given a delivery, an event that isn't SES's and one whose detail is not an object
+    delivery = handlers.feedback.lambda_handler(ses("delivery"), lambda_context)
+    foreign = {**ses("delivery"), "source": "com.example.other"}
+    broken = {**ses("delivery"), "detail": "not an object"}
+    # When they arrive, one invocation each (as EventBridge invokes)
+    results = [handlers.feedback.lambda_handler(e, lambda_context) for e in (foreign, broken)]
+    # Then the delivery suppressed nothing, and the bad ones were parked with their reasons
+    assert delivery["suppressed"] == 0 and customers.suppression_reason("ann@example.com") is None
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    parked = dlq.inspect(handlers.stack.environment()["FEEDBACK_DLQ_URL"]).reasons()
+    assert parked == {
+        "not an SES event (source 'com.example.other')": 1,
+        "the SES event has no detail object": 1,
+    }
     # And an event of another kind is refused with its reason, not a KeyError
     refused = handlers.feedback.lambda_handler({"unexpected": True}, lambda_context)
-    assert refused == {
-        "status": "refused",
-        "reason": "expected a sns/eventbridge event, got unknown",
-    }
+    assert refused == {"status": "refused", "reason": "expected a eventbridge event, got unknown"}
 
 
 def test_the_hourly_sync_copies_sms_opt_outs_and_the_next_sms_is_suppressed(

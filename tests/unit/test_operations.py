@@ -16,6 +16,7 @@ import pytest
 
 from herald.domain.channel import Channel
 from herald.domain.message import MessageStatus
+from herald.domain.outcome import OutcomeKind
 from herald_dev.local import template as tpl
 from tests.conftest import REPO
 
@@ -174,6 +175,10 @@ def test_the_code_emits_metrics_this_test_can_see():
     assert not any(p.fullmatch("EmailDelivered2") for p in patterns)
 
 
+# Dimensions the code adds beside the service (herald.service.outcomes.emit)
+DIMENSIONS = {"Outcomes": {"channel", "outcome"}}
+
+
 def test_every_herald_metric_on_the_dashboard_is_one_the_code_emits(template):
     literals, patterns = _emitted_metric_names()
     herald = [m for m in _dashboard_metrics(template) if m[0] == "Herald"]
@@ -181,8 +186,13 @@ def test_every_herald_metric_on_the_dashboard_is_one_the_code_emits(template):
     for metric in herald:
         name = metric[1]
         assert name in literals or any(p.fullmatch(name) for p in patterns), name
-        # powertools adds the service as a dimension: without it the graph stays empty
-        assert metric[2:] == ["service", "herald"], metric
+        # powertools adds the service as a dimension: without it the graph stays empty; the
+        # only other dimensions are the ones the code sets (Outcomes: channel and outcome)
+        assert metric[2:4] == ["service", "herald"], metric
+        extra = dict(zip(metric[4::2], metric[5::2], strict=True))
+        assert set(extra) <= DIMENSIONS.get(name, set()), metric
+        if "outcome" in extra:
+            assert extra["outcome"] in {k.value for k in OutcomeKind}, metric
     env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Herald"
     assert env["POWERTOOLS_SERVICE_NAME"] == "herald"

@@ -18,6 +18,8 @@ def test_the_example_rules_are_valid():
         "cart-reminder",
         "order-shipped",
         "back-in-stock",
+        "winter-sale-a",
+        "winter-sale-b",
     }
     assert {r.id for r in rules} == {
         "welcome-on-signup",
@@ -25,6 +27,7 @@ def test_the_example_rules_are_valid():
         "order-shipped-sms",
         "back-in-stock-push",
         "complaint-top-tier",
+        "winter-sale-experiment",
     }
     # `on:` is read as the key "on", not YAML 1.1's boolean
     assert {r.on for r in rules} >= {"cart.abandoned", "order.shipped"}

@@ -343,7 +343,7 @@ def test_every_service_principal_is_trusted_only_for_this_stacks_sources(transfo
         keys = {k.lower() for tests in (statement.get("Condition") or {}).values() for k in tests}
         assert {"aws:sourcearn", "aws:sourceaccount"} <= keys, (name, services)
         checked += 1
-    assert checked >= 4  # decide DLQ, SES events topic, its key, the scheduler role
+    assert checked >= 3  # the decide and feedback DLQs, the scheduler role
     for name, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Permission":
             assert resource["Properties"].get("SourceArn"), name
@@ -382,37 +382,31 @@ def test_only_herald_schedules_may_assume_the_scheduler_role(transformed):
     )
 
 
-def test_only_this_accounts_ses_may_publish_and_encrypt_feedback(transformed):
+def test_ses_publishes_every_event_type_to_the_default_bus_for_the_feedback_rule(transformed):
     resources, r = _deployed(transformed)
-    topic = r.ref("SesEventsTopic")
-    ses = {
+    destination = resources["SesEventDestination"]["Properties"]["EventDestination"]
+    assert set(destination["MatchingEventTypes"]) == {
+        "send", "reject", "bounce", "complaint", "delivery", "deliveryDelay",
+        "renderingFailure", "open", "click", "subscription",
+    }  # fmt: skip
+    assert destination["EventBridgeDestination"]["EventBusArn"].endswith(":event-bus/default")
+    rule = resources["FeedbackFunctionSesEvents"]["Properties"]
+    assert rule.get("EventBusName") in (None, "default")
+    assert rule["EventPattern"]["source"] == ["aws.ses"]
+    # only this stack's configuration set, and everything but the sends (counted on sending)
+    tags = rule["EventPattern"]["detail"]["mail"]["tags"]["ses:configuration-set"]
+    assert tags == [r.ref("SesConfigurationSet")]
+    assert "Email Sent" not in rule["EventPattern"]["detail-type"]
+    assert len(rule["EventPattern"]["detail-type"]) == 9
+    statements = [s for n, s in _resource_policies(resources) if n == "FeedbackDLQPolicy"]
+    dlq = r.getatt("FeedbackDLQ", "Arn")
+    ours = {
+        "aws:SourceArn": r.getatt("FeedbackFunctionSesEvents", "Arn"),
         "aws:SourceAccount": ACCOUNT,
-        "aws:SourceArn": f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/herald-dev",
     }
-    foreign = {
-        **ses,
-        "aws:SourceAccount": "999999999999",
-        "aws:SourceArn": f"arn:aws:ses:{REGION}:999999999999:configuration-set/x",
-    }
-    topic_policy = [s for n, s in _resource_policies(resources) if n == "SesEventsTopicPolicy"]
-    assert _allowed(topic_policy, "sns:Publish", topic, ses, "ses.amazonaws.com")
-    assert not _allowed(topic_policy, "sns:Publish", topic, foreign, "ses.amazonaws.com")
-    key_policy = [s for n, s in _resource_policies(resources) if n == "NotificationsKey"]
-    # the key encrypts for the topic SES publishes to (SNS's encryption context), not others
-    named = resources["SesEventsTopic"]["Properties"]["TopicName"]
-    for_topic = {
-        **ses,
-        "kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{named}",
-    }
-    assert _allowed(key_policy, "kms:GenerateDataKey", "*", for_topic, "ses.amazonaws.com")
-    other_topic = {
-        **for_topic,
-        "kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:other",
-    }
-    assert not _allowed(key_policy, "kms:GenerateDataKey", "*", other_topic, "ses.amazonaws.com")
-    assert not _allowed(
-        key_policy, "kms:Decrypt", "*", {**for_topic, **foreign}, "ses.amazonaws.com"
-    )
+    assert _allowed(statements, "sqs:SendMessage", dlq, ours, "events.amazonaws.com")
+    theirs = {**ours, "aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/another-rule"}
+    assert not _allowed(statements, "sqs:SendMessage", dlq, theirs, "events.amazonaws.com")
 
 
 # ----------------------------------------------------------------------------- guardrails
@@ -507,13 +501,14 @@ def test_only_this_accounts_alarms_may_encrypt_for_the_alerts_topic(transformed)
     assert not _allowed(key_policy, "kms:GenerateDataKey", "*", other_topic, cw)
     foreign = {**alarm, "aws:SourceAccount": "999999999999"}
     assert not _allowed(key_policy, "kms:GenerateDataKey", "*", foreign, cw)
-    # decide, which publishes rule alerts, may use the key for the alerts topic only
-    decide = _role_statements(resources, "DecideFunctionRole")
+    # decide (rule alerts) and feedback (guardrail alerts) may use the key for that topic only
     key = r.getatt("NotificationsKey", "Arn")
     for_alerts = {"kms:EncryptionContext:aws:sns:topicArn": r.ref("AlertsTopic")}
-    assert _allowed(decide, "kms:GenerateDataKey", key, for_alerts)
-    ses_topic = {"kms:EncryptionContext:aws:sns:topicArn": r.ref("SesEventsTopic")}
-    assert not _allowed(decide, "kms:Decrypt", key, ses_topic)
+    other = {"kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:other"}
+    for role in ("DecideFunctionRole", "FeedbackFunctionRole"):
+        statements = _role_statements(resources, role)
+        assert _allowed(statements, "kms:GenerateDataKey", key, for_alerts), role
+        assert not _allowed(statements, "kms:Decrypt", key, other), role
 
 
 def test_with_a_sender_domain_email_is_sent_as_that_domains_identity(transformed):

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 
+from herald_dev.local import ses_events
 from herald_dev.local import stack as local_stack
 from herald_dev.local import template as tpl
 from herald_dev.local.context import LambdaContext
@@ -122,6 +123,8 @@ class LocalStack:
         self._invoke_locks_guard = threading.Lock()
         self._session: boto3.session.Session | None = None
         self._skipped_schedules: set[str] = set()
+        # What SES would publish for the mail sent here (moto's SES publishes nothing).
+        self.ses = ses_events.SesEvents(region)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
@@ -154,6 +157,7 @@ class LocalStack:
         )
         self._saved_env.setdefault("AWS_PROFILE", os.environ.pop("AWS_PROFILE", None))
         self._session = boto3.session.Session(region_name=self.region)
+        self.ses.install()  # before the functions create their SES clients
         self.stack = local_stack.create(
             region=self.region, parameters=self.parameters, template=tpl.load(self.template_path)
         )
@@ -166,6 +170,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop moto and restore the environment as it was before :meth:`start`."""
+        self.ses.uninstall()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -362,9 +367,13 @@ class LocalStack:
         return entry
 
     # ------------------------------------------------------------------ pumping
+    def put_ses_events(self, envelopes: list[dict]) -> None:
+        """SES events on the default bus, as SES publishes them (the template routes them)."""
+        self.put_events(ses_events.entries(envelopes))
+
     def pump_once(self) -> int:
         """Read each event source once and invoke its function; the number of records handled."""
-        handled = 0
+        handled = self.ses.emit_pending(self.put_ses_events)
         for source in self.sources:
             handled += self._pump_source(source)
         return handled

@@ -9,7 +9,8 @@ authorizers — ``Authorization: Bearer local:<user>:<group>[,<group>]``:
 - ``AWS_IAM`` → ``requestContext.identity`` carries the user's ARN;
 - a named authorizer or the API's default (Cognito) → ``requestContext.authorizer.claims``.
 
-``GET /local/outbox`` lists what SES/SNS accepted. A background thread pumps the event
+``GET /local/outbox`` lists what SES/SNS accepted; ``POST /local/engagement {message_id,
+type: open|click|bounce|complaint}`` publishes what SES would when a recipient does that. A background thread pumps the event
 sources (see :mod:`herald_dev.local.runner`) and fires due schedules.
 
 Every method goes through one dispatch (TRACE, PROPFIND or any other token included), and
@@ -62,6 +63,7 @@ BEARER = re.compile(r"^Bearer local:([A-Za-z0-9._@+-]{1,128}):([A-Za-z0-9._,-]{0
 METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §9.1: a method is a token
 DIGITS = re.compile(r"[0-9]+")
 OUTBOX_PATH = "/local/outbox"
+ENGAGEMENT_PATH = "/local/engagement"
 OPEN, IAM, COGNITO = "NONE", "AWS_IAM", "COGNITO"
 
 
@@ -357,6 +359,10 @@ class _Handler(BaseHTTPRequestHandler):
             if method != "GET":
                 raise _not_allowed(method, path, ["GET"])
             return self._reply(200, json.dumps(outbox.messages(local.region)).encode())
+        if path == ENGAGEMENT_PATH:
+            if method != "POST":
+                raise _not_allowed(method, path, ["POST"])
+            return self._reply(202, json.dumps(_engage(local, body)).encode())
         found = find_route(self.server.table, method, path)
         if found is None:
             if allowed := allowed_methods(self.server.table, path):
@@ -477,6 +483,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+def _engage(local: LocalStack, body: bytes) -> dict:
+    """``POST /local/engagement {message_id, type}``: what a recipient would do (an SES Open,
+    Click, Bounce or Complaint event of an email accepted here, on the default bus)."""
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        raise Refused(400, "bad_request", "the body is not JSON") from None
+    message_id = doc.get("message_id") if isinstance(doc, dict) else None
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    if not isinstance(message_id, str) or not isinstance(kind, str):
+        raise Refused(
+            422, "invalid_request", "send {message_id, type: open|click|bounce|complaint}"
+        )
+    try:
+        return local.ses.engage(message_id, kind, local.put_ses_events)
+    except ValueError as exc:
+        raise Refused(422, "invalid_request", str(exc)) from None
+    except LookupError as exc:
+        raise Refused(404, "not_found", str(exc)) from None
+
+
 def _not_allowed(method: str, path: str, allowed: list[str]) -> Refused:
     return Refused(
         405,
@@ -497,6 +524,10 @@ def banner(local: LocalStack, api: LocalApi) -> str:
         lines.append(f"  {route.method:7} {base}{route.path:40} {route.auth:8} → {route.function}")
     lines.append(
         f"  GET     {base}{OUTBOX_PATH:40} {'NONE':8} → what SES/SNS accepted (local only)"
+    )
+    lines.append(
+        f"  POST    {base}{ENGAGEMENT_PATH:40} {'NONE':8} → a recipient opens, clicks, bounces, "
+        "complains (local only)"
     )
     taps = ", ".join(f"{s.function} ← {s.kind}:{s.event_name}" for s in local.sources)
     lines.append(f"event sources pumped every 50 ms: {taps or 'none'}")

@@ -8,20 +8,20 @@ AWS is the caller's job (:mod:`herald.service.decide`).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from herald import expressions
-from herald.domain import policy
+from herald.domain import experiment, goal, policy
 from herald.domain.action import ActionKind, Effect, OfferAction, SendAction
 from herald.domain.channel import Category
 from herald.domain.clock import iso
 from herald.domain.content import ContentRef
 from herald.domain.customer import Contact, CustomerState
 from herald.domain.event import Event
-from herald.domain.message import OUTGOING, message_id_for
+from herald.domain.goal import Exposure
+from herald.domain.message import EXPOSED, OUTGOING, MessageStatus, message_id_for
 from herald.domain.rule import Rule
 from herald.domain.trace import ActionTrace, Outcome, RuleTrace, Trace
 
@@ -88,6 +88,7 @@ class PlannedMessage:
     branch: str
     index: int
     verdict: policy.Verdict
+    arm: str = ""
 
 
 @dataclass(slots=True)
@@ -116,27 +117,16 @@ class Decision:
     effects: tuple[PlannedEffect, ...] = ()
     offers: tuple[Offer, ...] = ()
     contact_log: tuple[Contact, ...] | None = None  # the new contact log, when it changed
+    exposures: tuple[Exposure, ...] = ()  # new exposures of rules with a goal
+    conversions: tuple[tuple[Exposure, float], ...] = ()  # exposures this event converts, value
+
+    @property
+    def exposures_changed(self) -> bool:
+        return bool(self.exposures or self.conversions)
 
     @property
     def outgoing(self) -> list[PlannedMessage]:
         return [m for m in self.messages if m.verdict.status in OUTGOING]
-
-
-def _bucket(*parts: str) -> float:
-    """A stable number in [0, 1) for deterministic holdouts and variant splits."""
-    return zlib.crc32("\x1f".join(parts).encode()) / 0x1_0000_0000
-
-
-def _pick_content(action: SendAction, customer_id: str, rule_id: str) -> ContentRef:
-    if not action.variants:
-        return action.content
-    total = sum(v.weight for v in action.variants)
-    point = _bucket(customer_id, rule_id, "variant") * total
-    for variant in action.variants:
-        point -= variant.weight
-        if point < 0:
-            return variant.content
-    return action.variants[-1].content
 
 
 def _unknown_profile(customer_id: str) -> dict:
@@ -219,6 +209,8 @@ def decide(
         if sends
         else ([], [], None)
     )
+    exposures = _exposures(ruleset, messages, now)
+    conversions = _conversions(event, customer, context_for_goals(event, profile, now_iso), now)
     action_traces += [ActionTrace(e.rule_id, e.action.kind, Outcome.RUN) for e in effects]
     action_traces += [
         ActionTrace(
@@ -240,7 +232,57 @@ def decide(
         actions=tuple(action_traces),
         effects_done=not any(e.action.kind in EXTERNAL_EFFECTS for e in effects),
     )
-    return Decision(event, trace, tuple(messages), tuple(effects), tuple(offers), contact_log)
+    return Decision(
+        event,
+        trace,
+        tuple(messages),
+        tuple(effects),
+        tuple(offers),
+        contact_log,
+        tuple(exposures),
+        tuple(conversions),
+    )
+
+
+def context_for_goals(event: Event, profile: dict, now_iso: str) -> dict:
+    return {"event": event.detail, "customer": profile, "now": now_iso}
+
+
+def _exposures(ruleset: Ruleset, messages: list[PlannedMessage], now: datetime) -> list[Exposure]:
+    """The exposures to remember for conversions: rules with a goal, arm drawn and eligible."""
+    found = []
+    for m in messages:
+        rule = ruleset.rules.get(m.rule_id)
+        if rule is not None and rule.goal is not None and m.verdict.status in EXPOSED:
+            found.append(
+                goal.exposure(m.rule_id, m.message_id, now, m.rule_version, m.arm, rule.goal)
+            )
+    return found
+
+
+def _conversions(
+    event: Event, customer: CustomerState | None, context: dict, now: datetime
+) -> list[tuple[Exposure, float]]:
+    """The exposures this event converts, each with its value (0 when the goal has none, or
+    when the value isn't a number on this event: the conversion still counts)."""
+    if customer is None or not customer.exposures:
+        return []
+    found = []
+    for exposure in goal.converting(customer.exposures, event.name, now):
+        value = 0.0
+        if exposure.value:
+            try:
+                result = expressions.compile_value(exposure.value).evaluate(context)
+            except (
+                expressions.BudgetExceeded,
+                expressions.EvaluationError,
+                expressions.ExpressionError,
+            ):
+                result = None
+            if isinstance(result, int | float) and not isinstance(result, bool):
+                value = float(result) if abs(result) < 1e12 else 0.0
+        found.append((exposure, value))
+    return found
 
 
 def _arbitrate(
@@ -263,13 +305,13 @@ def _arbitrate(
     traces: list[ActionTrace] = []
     # `sends` is already in rule-priority order (rules were iterated highest first).
     for action, rule, branch, index in sends:
-        ref = _pick_content(action, event.customer_id, rule.id)
+        arm = experiment.assign(action, event.customer_id, rule.id)
+        ref = arm.content or action.content
         version = ruleset.content_version(ref)
         content = f"{ref.id}@{version}" if version else ref.id
         verdict = None
-        if action.holdout and _bucket(event.customer_id, rule.id, "holdout") < action.holdout:
-            outcome, reason = Outcome.HOLDOUT, f"in the {action.holdout:.0%} holdout group"
-        elif not version:
+        held_out = False
+        if not version:
             outcome, reason = Outcome.FAILED, f"content {ref.id} has no published version"
         elif budget <= 0:
             outcome, reason = (
@@ -286,6 +328,12 @@ def _arbitrate(
                 now=now,
             )
             outcome, reason = _OUTCOMES[verdict.status], verdict.reason
+            # The holdout is drawn among customers the message could go to (after consent,
+            # caps and quiet hours), so that held-out and treated customers are alike.
+            if verdict.status in OUTGOING and arm.name == experiment.HOLDOUT:
+                held_out = True
+                outcome, reason = Outcome.HOLDOUT, f"in the {action.holdout:.0%} holdout group"
+                verdict = policy.Verdict(MessageStatus.HELD_OUT, reason)
         message_id = message_id_for(decision_id, rule.id, branch, index) if verdict else None
         traces.append(
             ActionTrace(
@@ -302,7 +350,7 @@ def _arbitrate(
             )
         )
         if verdict is None or message_id is None or version is None:
-            continue  # not a message: held out, nothing to send, or not chosen
+            continue  # not a message: nothing to send, or not chosen
         messages.append(
             PlannedMessage(
                 message_id,
@@ -316,8 +364,12 @@ def _arbitrate(
                 branch,
                 index,
                 verdict,
+                arm.name,
             )
         )
+        if held_out:
+            budget -= 1  # the holdout's "treatment" is this rule's silence: no other message
+            continue
         if verdict.status in OUTGOING:
             budget -= 1
             if rule.category == Category.MARKETING:

@@ -33,6 +33,7 @@ class Settings:
     send_queue_arn: str = ""
     send_dlq_url: str = ""
     decide_dlq_url: str = ""
+    feedback_dlq_url: str = ""
     send_max_attempts: int = 5
     route_queue_url: str = ""
     route_high_queue_url: str = ""

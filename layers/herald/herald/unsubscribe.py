@@ -4,10 +4,13 @@ A link carries a token signed with HMAC-SHA256 (truncated to 128 bits), so it ca
 or altered to unsubscribe someone else. Links sent by mail are clicked for years, so the key
 is a *keyring* that rotates without breaking them.
 
-Tokens: ``<kid>.<payload>.<mac>``, where ``payload`` is ``base64url(customer_id \x1f channel)``
-and ``mac`` is ``base64url(HMAC(keys[kid], "<kid>.<payload>")[:16])``: ``kid`` names the key
-that signed it. Tokens issued before keyrings, ``<payload>.<mac>`` (no kid, the MAC over the
-raw payload), still verify against the legacy key ``k0``.
+Tokens: ``<kid>.<nonce>.<sealed>.<mac>``: ``sealed`` is ``customer_id \x1f channel \x1f
+message_id`` encrypted (an HMAC-SHA256 keystream under a key derived from ``keys[kid]``, with a
+synthetic nonce: the HMAC of the plaintext), so a link never shows whose it is; ``mac`` is
+``base64url(HMAC(mac key, "<kid>.<nonce>.<sealed>")[:16])``. The message id says which message
+the customer unsubscribed from, so the opt-out counts against its rule. Tokens sent before
+(``<kid>.<payload>.<mac>`` with a readable payload, and ``<payload>.<mac>`` from before
+keyrings, verified against the legacy key ``k0``) still verify.
 
 The keyring is the secret ``UNSUBSCRIBE_KEY_PARAM`` names, a JSON document::
 
@@ -179,16 +182,68 @@ def _mac(key: bytes, signed: bytes) -> bytes:
     return hmac.new(key, signed, hashlib.sha256).digest()[:MAC_BYTES]
 
 
-def sign(customer_id: str, channel: str, key: bytes, kid: str = LEGACY_KID) -> str:
-    """A token for (customer, channel), signed with ``key`` under the name ``kid``."""
-    payload = _b64(f"{customer_id}\x1f{channel}".encode())
-    return f"{kid}.{payload}.{_b64(_mac(key, f'{kid}.{payload}'.encode()))}"
+NONCE_BYTES = 12
+
+
+def _derived(key: bytes, purpose: bytes) -> bytes:
+    return hmac.new(key, b"herald unsubscribe " + purpose, hashlib.sha256).digest()
+
+
+def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
+    blocks = (
+        hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
+        for i in range((length + 31) // 32)
+    )
+    return b"".join(blocks)[:length]
+
+
+def _xor(data: bytes, stream: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+
+
+def sign(
+    customer_id: str, channel: str, key: bytes, kid: str = LEGACY_KID, message_id: str = ""
+) -> str:
+    """A sealed token for (customer, channel, message), signed with ``key`` as ``kid``."""
+    plain = f"{customer_id}\x1f{channel}\x1f{message_id}".encode()
+    mac_key, enc_key = _derived(key, b"mac"), _derived(key, b"encryption")
+    nonce = _mac(mac_key, plain)[:NONCE_BYTES]  # synthetic: the same link for the same message
+    sealed = _xor(plain, _keystream(enc_key, nonce, len(plain)))
+    signed = f"{kid}.{_b64(nonce)}.{_b64(sealed)}"
+    return f"{signed}.{_b64(_mac(mac_key, signed.encode()))}"
+
+
+def _open_sealed(token: str, keys: Keyring) -> tuple[str, str, str]:
+    kid, nonce_b64, sealed_b64, mac_b64 = token.split(".")
+    if not KID.fullmatch(kid):
+        raise InvalidLink("invalid unsubscribe link")
+    key = keys.key(kid)
+    mac_key = _derived(key, b"mac")
+    try:
+        nonce, sealed, mac = _unb64(nonce_b64), _unb64(sealed_b64), _unb64(mac_b64)
+    except ValueError as exc:
+        raise InvalidLink("invalid unsubscribe link") from exc
+    signed = f"{kid}.{nonce_b64}.{sealed_b64}".encode()
+    if len(nonce) != NONCE_BYTES or not hmac.compare_digest(mac, _mac(mac_key, signed)):
+        raise InvalidLink("invalid unsubscribe link")
+    plain = _xor(sealed, _keystream(_derived(key, b"encryption"), nonce, len(sealed)))
+    customer_id, _, rest = plain.decode("utf-8", "replace").partition("\x1f")
+    channel, _, message_id = rest.partition("\x1f")
+    return customer_id, channel, message_id
 
 
 def verify(token: str, keys: Keyring) -> tuple[str, str]:
     """(customer_id, channel) of a token signed by one of ``keys``; :class:`InvalidLink` else
     (:class:`UnknownKey` when it names a key the keyring lacks)."""
+    customer_id, channel, _ = verify_link(token, keys)
+    return customer_id, channel
+
+
+def verify_link(token: str, keys: Keyring) -> tuple[str, str, str]:
+    """(customer_id, channel, message_id) of a token (message id "" for older tokens)."""
     parts = token.split(".")
+    if len(parts) == 4:
+        return _open_sealed(token, keys)
     if len(parts) == 3:
         kid, payload_b64, mac_b64 = parts
         signed = f"{kid}.{payload_b64}".encode()
@@ -207,15 +262,15 @@ def verify(token: str, keys: Keyring) -> tuple[str, str]:
     if not hmac.compare_digest(mac, _mac(key, signed if signed is not None else payload)):
         raise InvalidLink("invalid unsubscribe link")
     customer_id, _, channel = payload.decode("utf-8", "replace").partition("\x1f")
-    return customer_id, channel
+    return customer_id, channel, ""
 
 
-def url_for(customer_id: str, channel: str) -> str | None:
+def url_for(customer_id: str, channel: str, message_id: str = "") -> str | None:
     base = settings().unsubscribe_base_url
     if not base or not settings().unsubscribe_key_param:
         return None
     keys = keyring()
-    token = sign(customer_id, channel, keys.key(keys.active), keys.active)
+    token = sign(customer_id, channel, keys.key(keys.active), keys.active, message_id)
     return f"{base.rstrip('/')}/{token}"
 
 
@@ -230,16 +285,33 @@ class Unsubscribed:
 
 def parse_token(token: str) -> tuple[str, str]:
     """(customer_id, channel) of a link Herald signed; :class:`InvalidLink` otherwise."""
+    customer_id, channel, _ = parse_link(token)
+    return customer_id, channel
+
+
+def parse_link(token: str) -> tuple[str, str, str]:
+    """(customer_id, channel, message_id) of a link Herald signed (message id "" for links
+    sent before links named their message); :class:`InvalidLink` otherwise."""
     try:
-        customer_id, channel = verify(token, keyring())
+        customer_id, channel, message_id = verify_link(token, keyring())
     except UnknownKey:
         # Signed by a container that already has a newer keyring than this one's cache.
         if not _refresh.allowed(time.monotonic()):
             raise
-        customer_id, channel = verify(token, keyring(refresh=True))
+        customer_id, channel, message_id = verify_link(token, keyring(refresh=True))
     if channel not in CHANNELS or not customer_id:
         raise InvalidLink("invalid unsubscribe link")
-    return customer_id, channel
+    return customer_id, channel, message_id
+
+
+def _count_against_its_rule(message_id: str) -> None:
+    """The opt-out as an outcome of the message the link came in (its rule's figures)."""
+    from herald.dal import outcomes, records  # noqa: PLC0415 — links from messages only
+    from herald.domain.outcome import OutcomeKind, ref_of  # noqa: PLC0415
+
+    message = records.get_message(message_id)
+    if message is not None:
+        outcomes.record(ref_of(message), OutcomeKind.UNSUBSCRIBED)
 
 
 def unsubscribe(token: str, channels: list[str] | None = None) -> Unsubscribed:
@@ -249,7 +321,7 @@ def unsubscribe(token: str, channels: list[str] | None = None) -> Unsubscribed:
     profile; email and SMS addresses also go on the suppression list (reason ``unsubscribed``),
     the record of the opt-out that a later profile upsert can't undo by accident. Idempotent.
     """
-    customer_id, token_channel = parse_token(token)
+    customer_id, token_channel, message_id = parse_link(token)
     wanted = tuple(dict.fromkeys(channels or [token_channel]))
     for channel in wanted:
         if channel not in CHANNELS:
@@ -270,6 +342,8 @@ def unsubscribe(token: str, channels: list[str] | None = None) -> Unsubscribed:
         )
 
     customers.change(customer_id, opt_out)
+    if message_id:
+        _count_against_its_rule(message_id)
     return Unsubscribed(customer_id, wanted)
 
 

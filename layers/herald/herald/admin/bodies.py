@@ -14,11 +14,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from herald.domain.action import MAX_RULE_ACTIONS, MAX_VARIANTS
+from herald.domain.action import MAX_RULE_ACTIONS, MAX_SALT, MAX_VARIANTS
 from herald.domain.channel import Category
 from herald.domain.content import CONTENT_REF_PATTERN, LOCALE_PATTERN
 from herald.domain.customer import E164_PATTERN, MAX_CUSTOMER_ID, MAX_PUSH_DEVICES
 from herald.domain.document import EVENT_NAME_PATTERN, ID_PATTERN
+from herald.domain.goal import MAX_VALUE
 from herald.domain.rule import MAX_PRIORITY
 from herald.domain.version import MAX_VERSION
 
@@ -46,6 +47,14 @@ Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Template = Annotated[str, Field(max_length=MAX_TEXT, description="a Liquid template")]
 NonEmptyTemplate = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 MessageChannel = Literal["email", "sms", "push"]
+_TIME = r"T(\d+H(\d+M)?(\d+S)?|\d+M(\d+S)?|\d+S)"  # no look-arounds: pydantic's regex is Rust's
+Duration = Annotated[
+    str,
+    Field(
+        pattern=rf"^P(\d+W(\d+D)?({_TIME})?|\d+D({_TIME})?|{_TIME})$",
+        description="ISO-8601 duration, 1 second to 366 days (P7D, PT12H)",
+    ),
+]
 
 
 # --------------------------------------------------------------------------- actions
@@ -61,6 +70,9 @@ class Send(Body):
     content: ContentRef
     variants: list[Variant] = Field(default_factory=list, max_length=MAX_VARIANTS)
     holdout: float = Field(0.0, ge=0, lt=1, description="share of customers held out, [0, 1)")
+    salt: str = Field(
+        "", max_length=MAX_SALT, description="a new salt re-draws every customer's arm"
+    )
 
 
 class Offer(Body):
@@ -131,6 +143,19 @@ class ActiveWindow(Body):
     until: str | None = Field(None, json_schema_extra={"format": "date-time"})
 
 
+class Goal(Body):
+    """What the rule is for: a later event of this name from the customer converts its most
+    recent exposure within the window (once), adding ``value`` to its arm's revenue."""
+
+    event: EventName
+    within: Duration
+    value: str | None = Field(
+        None,
+        max_length=MAX_VALUE,
+        description="a ZEN expression giving a number, e.g. event.amount",
+    )
+
+
 class Rule(Body):
     """A treatment rule (one version)."""
 
@@ -149,6 +174,7 @@ class Rule(Body):
     else_: list[Action] = Field(default_factory=list, alias="else", max_length=MAX_RULE_ACTIONS)
     category: Literal["marketing", "transactional"] = Category.MARKETING.value
     active: ActiveWindow | None = None
+    goal: Goal | None = None
 
 
 class RuleDraft(Rule):
@@ -342,14 +368,6 @@ class Simulation(Body):
 # --------------------------------------------------------------------------- contact policy
 
 
-_TIME = r"T(\d+H(\d+M)?(\d+S)?|\d+M(\d+S)?|\d+S)"  # no look-arounds: pydantic's regex is Rust's
-Duration = Annotated[
-    str,
-    Field(
-        pattern=rf"^P(\d+W(\d+D)?({_TIME})?|\d+D({_TIME})?|{_TIME})$",
-        description="ISO-8601 duration, 1 second to 366 days (P7D, PT12H)",
-    ),
-]
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, 24h")]
 
 
@@ -365,6 +383,14 @@ class Cap(Body):
     per: Duration
 
 
+class Guardrail(Body):
+    """Auto-pause of a marketing rule over its last ``min_sends`` sends or more (null: never)."""
+
+    complaint_rate: float | None = Field(0.003, gt=0, le=1, description="0.003 is 0.3%")
+    hard_bounce_rate: float | None = Field(0.05, gt=0, le=1)
+    min_sends: int = Field(1000, ge=1, le=1_000_000)
+
+
 class Policy(Body):
     """The contact policy. GET's answer may be sent back as is (its read-only fields are
     ignored); ``expected_version`` guards against a lost update."""
@@ -374,6 +400,7 @@ class Policy(Body):
     caps: list[Cap] = Field(default_factory=list, max_length=20)
     default_timezone: str = Field("UTC", max_length=64, description="an IANA time zone")
     max_messages_per_event: int = Field(1, ge=0, le=10)
+    guardrail: Guardrail = Field(default_factory=Guardrail)
     expected_version: int | None = Field(None, ge=0, le=MAX_VERSION)
     version: int | None = Field(None, description="read-only: ignored")
     updated_at: str | None = Field(None, description="read-only: ignored")
@@ -412,6 +439,12 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PauseInfo(Answer):
+    reason: str = Field(description="why: an approver's pause, or the guardrail's measurement")
+    at: str
+    by: str = Field(description="who: a user, or herald-guardrail")
+
+
 class Standing(Answer):
     """Where a version stands (added to the document in every answer about a version)."""
 
@@ -430,6 +463,7 @@ class Standing(Answer):
     created_by: str
     created_at: str
     warnings: list[Warning] = Field(default_factory=list, description="on create and save")
+    paused: PauseInfo | None = Field(None, description="while paused: why, when, by whom")
 
 
 class RuleView(Rule, Standing):
@@ -467,6 +501,7 @@ class PolicyView(Answer):
     caps: list[Cap]
     default_timezone: str
     max_messages_per_event: int
+    guardrail: Guardrail
     version: int = Field(description="0 before the first change; send it back as expected_version")
     updated_at: str | None
     updated_by: str | None
@@ -581,3 +616,104 @@ class TimelineEntry(BaseModel):
 
 class Timeline(Answer):
     items: list[TimelineEntry]
+
+
+# --------------------------------------------------------------------------- stats
+
+
+class Rate(Answer):
+    value: float
+    low: float = Field(description="95% Wilson interval")
+    high: float
+    unreliable: bool | None = Field(
+        None, description="opens: Apple Mail Privacy Protection opens every message it delivers"
+    )
+
+
+class Counts(Answer):
+    exposed: int = Field(description="customers who drew this arm and could be messaged")
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    converted: int
+    revenue: float
+    bounced: int = Field(description="hard bounces")
+    complained: int
+    unsubscribed: int
+    failed: int
+
+
+class Rates(Answer):
+    delivery: Rate | None = Field(description="delivered / sent")
+    open: Rate | None = Field(description="opened / delivered (unreliable)")
+    click: Rate | None = Field(description="clicked / delivered")
+    conversion: Rate | None = Field(description="converted / exposed")
+    unsubscribe: Rate | None = Field(description="unsubscribed / delivered")
+    complaint: Rate | None = Field(description="complained / delivered")
+
+
+class ArmStats(Answer):
+    arm: str = Field(description="the content id (id@version when pinned), or holdout")
+    weight: float = Field(description="the share of customers the rule sends to this arm")
+    counts: Counts
+    rates: Rates
+
+
+class Estimate(Answer):
+    value: float
+    low: float
+    high: float
+
+
+class Comparison(Answer):
+    arm: str
+    baseline: str = Field(description="the holdout, or the first variant without one")
+    difference: Estimate | None = Field(description="conversion rate, 95% Newcombe interval")
+    lift: Estimate | None = Field(description="relative, 95% delta-method (log ratio) interval")
+    p_value: float | None = Field(description="two-sided, pooled two-proportion z-test")
+    verdict: Literal["collecting", "better", "worse", "inconclusive"]
+    summary: str
+
+
+class SampleRatio(Answer):
+    p_value: float | None = Field(description="chi-square of exposures against the weights")
+    mismatch: bool = Field(description="p < 0.001: the split is broken, distrust the results")
+
+
+class DayStats(Answer):
+    day: str
+    arm: str
+    counts: Counts
+
+
+class RuleStats(Answer):
+    rule_id: str
+    version: int
+    from_: str = Field(alias="from")
+    to: str
+    arms: list[ArmStats]
+    comparisons: list[Comparison]
+    srm: SampleRatio
+    days: list[DayStats]
+    paused: PauseInfo | None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ChannelFigures(Answer):
+    sent: int
+    delivered: int
+    bounce_rate: float | None = Field(description="hard bounces / sent")
+    complaint_rate: float | None = Field(description="complaints / delivered")
+    unsubscribe_rate: float | None = Field(description="unsubscribes / delivered")
+
+
+class ChannelWindows(Answer):
+    last_24h: ChannelFigures
+    last_7d: ChannelFigures
+
+
+class StatsOverview(Answer):
+    at: str
+    channels: dict[str, ChannelWindows]

@@ -10,6 +10,7 @@ from herald.domain.audit import ENTITIES
 from herald.domain.customer import MAX_CUSTOMER_ID
 from herald.domain.document import ValidationError, check_id
 from herald.domain.message import Message
+from herald.domain.outcome import engagement
 
 MAX_TIMELINE = 200
 
@@ -32,8 +33,14 @@ def timeline(user: User, customer_id: str, limit: int = 50) -> list[dict]:
     if not 1 <= len(customer_id) <= MAX_CUSTOMER_ID:
         raise ValidationError(f"customer id must be 1-{MAX_CUSTOMER_ID} characters", field="id")
     return [
-        {"kind": "message", **asdict(entry)}
-        if isinstance(entry, Message)
-        else {"kind": "trace", **entry.to_doc()}
+        _message(entry) if isinstance(entry, Message) else {"kind": "trace", **entry.to_doc()}
         for entry in records.timeline(customer_id, min(limit, MAX_TIMELINE))
     ]
+
+
+def _message(message: Message) -> dict:
+    """A message with what became of it: its outcomes and the furthest it got (engagement)."""
+    shown = {"kind": "message", **asdict(message)}
+    shown["outcomes"] = sorted(message.outcomes)
+    shown["engagement"] = engagement(message.outcomes)
+    return shown

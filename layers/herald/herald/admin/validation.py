@@ -62,6 +62,11 @@ def rule(doc: dict) -> Checked[Rule]:
         condition = expressions.compile_condition(parsed.when)
         references = [Reference(r.path, r.line, r.column) for r in condition.references]
         warnings += check_references(references, known, "when", parsed.on)
+    if parsed.goal is not None and parsed.goal.value is not None:
+        value = expressions.compile_value(parsed.goal.value, "goal.value")
+        references = [Reference(r.path, r.line, r.column) for r in value.references]
+        warnings += check_event_name(parsed.goal.event, known)
+        warnings += check_references(references, known, "goal.value", parsed.goal.event)
     channels: dict[tuple[str, int | None], frozenset[str]] = {}
     for use in parsed.content_uses():
         key = (use.ref.id, use.ref.version)

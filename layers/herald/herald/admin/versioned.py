@@ -35,6 +35,7 @@ def view(version: Version, head: Head, warnings: tuple[FieldWarning, ...] = ()) 
         "live": head.live_version == version.version,
         "created_by": version.created_by,
         "created_at": version.created_at,
+        "paused": head.paused,
     }
     if warnings:
         shown["warnings"] = [w.to_dict() for w in warnings]
@@ -150,6 +151,19 @@ class Versioned:
         if head.state != State.LIVE:
             raise Conflict(f"{self.kind} {entity_id} is not live ({head.state})", field="id")
         return self._stop(user, head, State.PAUSED, "pause")
+
+    def resume(self, user: User, entity_id: str) -> dict:
+        """Make a paused rule's published version live again (approvers). No two-person rule:
+        that version was approved when it first went live; the approver resuming it (after a
+        guardrail's pause, say) decides that the cause is dealt with."""
+        user.require_approver("resuming")
+        head = self._live_head(entity_id)
+        if head.state != State.PAUSED or not head.published_version:
+            raise Conflict(f"{self.kind} {entity_id} is not paused ({head.state})", field="id")
+        target = self.store.version(entity_id, head.published_version)
+        self.publishable(target)
+        _, after = self.store.set_live(entity_id, target.version, State.LIVE, user.name, "resume")
+        return view(target, after)
 
     def archive(self, user: User, entity_id: str) -> dict:
         """Retire for good: not live, no new versions; history and audit stay."""

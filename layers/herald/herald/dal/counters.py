@@ -33,11 +33,14 @@ KEY_ATTRIBUTES = frozenset({"pk", "sk"})
 _LAST = "\U0010ffff"  # sorts after every bucket suffix: the end of a BETWEEN range
 
 
-def shard_of(key: str | None) -> int:
+MAX_SHARDS = 10**SHARD_DIGITS
+
+
+def shard_of(key: str | None, shards: int = SHARDS) -> int:
     """The shard a write goes to: by ``key`` (stable) when given, else at random."""
     if key is None:
-        return random.randrange(SHARDS)  # spreading load, not security: any shard will do
-    return zlib.crc32(key.encode()) % SHARDS
+        return random.randrange(shards)  # spreading load, not security: any shard will do
+    return zlib.crc32(key.encode()) % shards
 
 
 def _sk(bucket: str, shard: int) -> str:
@@ -60,17 +63,42 @@ class Increment:
     bucket: str
     values: Mapping[str, int | float]
     shard_key: str | None = None  # the same key always lands on the same shard
+    # Shards of this scope: reads sum whatever shards exist, so a feature may spread a hotter
+    # scope wider (at most MAX_SHARDS); every write to one scope should use the same number.
+    shards: int = SHARDS
+
+    def key(self) -> tuple[str, str]:
+        """(pk, sk) of the shard item this increment goes to."""
+        if not 1 <= self.shards <= MAX_SHARDS:
+            raise ValueError(f"shards must be 1-{MAX_SHARDS}")
+        return self.scope, _sk(self.bucket, shard_of(self.shard_key, self.shards))
 
     def item(self) -> tuple[CounterItem, list[Any]]:
         """The item and its ADD actions, for :func:`add` or a transaction's ``tx.update``."""
         for name in self.values:
             if name in KEY_ATTRIBUTES or not name.isidentifier():
                 raise ValueError(f"counter figure {name!r} is not a plain attribute name")
-        item = CounterItem(self.scope, _sk(self.bucket, shard_of(self.shard_key)))
+        item = CounterItem(*self.key())
         actions = [
             Path(name).add(Value({"N": str(value)})) for name, value in self.values.items() if value
         ]
         return item, actions
+
+
+def items(increments: list[Increment]) -> list[tuple[CounterItem, list[Any]]]:
+    """The items and ADD actions of ``increments`` for one transaction, merged per item:
+    DynamoDB refuses two operations on one item in a transaction, and two increments of one
+    bucket may land on the same shard."""
+    merged: dict[tuple[str, str], dict[str, float]] = {}
+    for increment in increments:
+        into = merged.setdefault(increment.key(), {})
+        for name, value in increment.values.items():
+            into[name] = into.get(name, 0) + value
+    found = []
+    for (pk, sk), values in merged.items():
+        item, actions = Increment(pk, "", values).item()
+        found.append((CounterItem(pk, sk), actions))
+    return [(item, actions) for item, actions in found if actions]
 
 
 def add(increment: Increment) -> None:

@@ -22,6 +22,7 @@ from herald.domain.customer import (
     PushDevice,
     stored_customer,
 )
+from herald.domain.goal import Exposure, Exposures
 from herald.errors import Conflict
 
 MAX_TRIES = 5  # optimistic-lock retries before a 409
@@ -34,7 +35,19 @@ def _state(item: CustomerItem) -> CustomerState:
         contact_log=tuple(Contact(ch, at) for ch, at in item.contact_log or ()),
         suppressed=dict(item.suppressed or {}),
         revision=int(item.rev or 0),
+        exposures=_exposures(item.exposures),
     )
+
+
+def _exposures(stored: dict | None) -> Exposures:
+    return {
+        rule: tuple(Exposure.from_row(rule, row) for row in rows)
+        for rule, rows in (stored or {}).items()
+    }
+
+
+def exposures_doc(exposures: Exposures) -> dict:
+    return {rule: [e.to_row() for e in found] for rule, found in exposures.items()}
 
 
 def item_actions(update: CustomerUpdate) -> list:
@@ -48,6 +61,8 @@ def item_actions(update: CustomerUpdate) -> list:
         changes["suppressed"] = dict(update.suppressed)
     if update.contact_log is not None:
         changes["contact_log"] = [[c.channel, c.at] for c in update.contact_log]
+    if update.exposures is not None:
+        changes["exposures"] = exposures_doc(update.exposures) or None
     return [
         getattr(CustomerItem, k).set(v) if v is not None else getattr(CustomerItem, k).remove()
         for k, v in changes.items()
@@ -82,6 +97,7 @@ def upsert(customer: Customer) -> CustomerState:
             doc=profile.to_doc(),
             suppressed=suppressed,
             contact_log=[[c.channel, c.at] for c in current.contact_log] if current else [],
+            exposures=exposures_doc(current.exposures) if current and current.exposures else None,
             rev=(current.revision if current else 0) + 1,
             updated_at=iso(utcnow()),
         )

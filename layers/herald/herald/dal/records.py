@@ -7,6 +7,7 @@ decision id (customer and event id).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from herald.dal import counters
+from herald.dal.counters import Increment
 from herald.dal.customers import item_actions
 from herald.dal.tables import (
     CustomerItem,
@@ -54,15 +57,29 @@ def _message_item(message: Message) -> RecordItem:
         kind="message",
         customer_id=message.customer_id,
         at=f"{message.created_at}#msg#{message.message_id}",
-        doc=asdict(message),
+        doc=_doc(message),
         status=message.status,
         updated_at=message.updated_at,
         expires_at=_expires(),
     )
 
 
-def _message(doc: dict, status: str) -> Message:
-    return Message(**{**doc, "status": MessageStatus(status)})
+def _doc(message: Message) -> dict:
+    """The stored document of a message (its outcomes live in an attribute of their own)."""
+    doc = asdict(message)
+    doc.pop("outcomes", None)
+    return doc
+
+
+def _message(doc: dict, status: str, outcomes: set | None = None) -> Message:
+    return Message(
+        **{**doc, "status": MessageStatus(status), "outcomes": frozenset(outcomes or ())}
+    )
+
+
+def _increments(tx: TransactWrite, increments: Sequence[Increment]) -> None:
+    for item, actions in counters.items(list(increments)):
+        tx.update(item, actions=actions, add_version_condition=False)
 
 
 class Replay(Exception):
@@ -75,15 +92,17 @@ def write_decision(
     customer_id: str,
     customer_revision: int | None,
     customer_update: CustomerUpdate,
+    increments: Sequence[Increment] = (),
 ) -> None:
-    """Trace + messages + customer state in one call (a transaction when there's more than one).
+    """Trace + messages + customer state + counters (exposures, conversions) in one call (a
+    transaction when there's more than one), so a counter moves with its decision or not at all.
 
     Raises :class:`Replay` when a message exists already (nothing is written) and
     :class:`~herald.errors.Conflict` when the customer changed since it was read.
     """
     bind()
     trace_item = _trace_item(trace)
-    if not messages and not customer_update:
+    if not messages and not customer_update and not increments:
         trace_item.save()
         return
     try:
@@ -102,6 +121,7 @@ def write_decision(
                     else CustomerItem.rev.does_not_exist()
                 )
                 tx.update(CustomerItem(customer_id), actions=actions, condition=condition)
+            _increments(tx, increments)
     except TransactWriteError as exc:
         failed = [
             i for i, code in enumerate(cancellation_codes(exc)) if code == "ConditionalCheckFailed"
@@ -120,31 +140,48 @@ def get_message(message_id: str) -> Message | None:
         item = RecordItem.get(f"msg#{message_id}", consistent_read=True)
     except DoesNotExist:
         return None
-    return _message(item.doc, item.status)
+    return _message(item.doc, item.status, item.outcomes)
 
 
 def transition(
-    message: Message, to: MessageStatus, *, allowed_from: frozenset | tuple, **fields: Any
+    message: Message,
+    to: MessageStatus,
+    *,
+    allowed_from: frozenset | tuple,
+    increments: Sequence[Increment] = (),
+    **fields: Any,
 ) -> Message:
-    """Move a message to status ``to`` iff its stored status is in ``allowed_from``."""
+    """Move a message to status ``to`` iff its stored status is in ``allowed_from``; with
+    ``increments`` (the send's counters), in one transaction: counted once, with the move."""
     bind()
     now = iso(utcnow())
     updated = replace(message, **fields, status=to, updated_at=now)
+    item = RecordItem(f"msg#{message.message_id}")
+    actions = [
+        RecordItem.status.set(to),
+        RecordItem.doc.set(_doc(updated)),
+        RecordItem.updated_at.set(now),
+    ]
+    condition = RecordItem.status.is_in(*allowed_from)
+    conflict = Conflict(
+        f"message {message.message_id} is no longer in {'/'.join(sorted(allowed_from))}",
+        field="status",
+    )
+    if increments:
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(item, actions=actions, condition=condition)
+                _increments(tx, increments)
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
+                raise conflict from exc
+            raise
+        return updated
     try:
-        RecordItem(f"msg#{message.message_id}").update(
-            actions=[
-                RecordItem.status.set(to),
-                RecordItem.doc.set(asdict(updated)),
-                RecordItem.updated_at.set(now),
-            ],
-            condition=RecordItem.status.is_in(*allowed_from),
-        )
+        item.update(actions=actions, condition=condition)
     except UpdateError as exc:
         if conditional_failure(exc):
-            raise Conflict(
-                f"message {message.message_id} is no longer in {'/'.join(sorted(allowed_from))}",
-                field="status",
-            ) from exc
+            raise conflict from exc
         raise
     return updated
 
@@ -167,6 +204,8 @@ def timeline(customer_id: str, limit: int = 50) -> list[Trace | Message]:
     bind()
     items = RecordItem.by_customer.query(customer_id, scan_index_forward=False, limit=limit)
     return [
-        _message(item.doc, item.status) if item.kind == "message" else Trace.from_doc(item.doc)
+        _message(item.doc, item.status, item.outcomes)
+        if item.kind == "message"
+        else Trace.from_doc(item.doc)
         for item in items
     ]

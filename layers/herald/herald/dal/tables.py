@@ -63,6 +63,7 @@ class _Versioned(_Base):
     latest_version = NumberAttribute(null=True)
     published_version = NumberAttribute(null=True)
     state = UnicodeAttribute(null=True)  # herald.domain.version.State
+    pause = JSONAttribute(null=True)  # {reason, at, by} while paused (a guardrail says why)
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
     lock = VersionAttribute(null=True)
@@ -112,6 +113,7 @@ class CustomerItem(_Base):
     doc = JSONAttribute(null=True)  # the profile (herald.domain.customer.Customer.to_doc)
     suppressed = JSONAttribute(null=True)  # {channel: reason}
     contact_log = JSONAttribute(null=True)  # [[channel, iso time], ...] of marketing messages
+    exposures = JSONAttribute(null=True)  # {rule id: [exposure row, ...]} (herald.domain.goal)
     rev = NumberAttribute(null=True)  # bumped by every write: optimistic lock
     updated_at = UnicodeAttribute(null=True)
     by_email = EmailIndex()
@@ -141,6 +143,7 @@ class RecordItem(_Base):
     status = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    outcomes = UnicodeSetAttribute(null=True)  # outcome kinds reported (herald.dal.outcomes)
     by_customer = CustomerTimeIndex()
 
 

@@ -36,6 +36,7 @@ def _head(item) -> Head:
         State.stored(item.state),
         item.updated_at,
         item.updated_by,
+        item.pause if State.stored(item.state) == State.PAUSED else None,
     )
 
 
@@ -154,11 +155,22 @@ class VersionStore:
         return _version(item)
 
     def set_live(
-        self, entity_id: str, version: int | None, state: State, user: str, action: str = "publish"
+        self,
+        entity_id: str,
+        version: int | None,
+        state: State,
+        user: str,
+        action: str = "publish",
+        reason: str | None = None,
+        expect_live: int | None = None,
     ) -> tuple[Head, Head]:
-        """Make ``version`` live (publish/rollback) or none (pause/archive). Returns (before, after).
+        """Make ``version`` live (publish/rollback/resume) or none (pause/archive). Returns
+        (before, after).
 
-        ``action`` names the change in the audit trail (publish, rollback, pause, archive).
+        ``action`` names the change in the audit trail (publish, rollback, pause, archive);
+        ``reason`` says why a pause happened (kept on the head while paused); with
+        ``expect_live``, the change happens only while that version is the live one (a
+        guardrail pausing what it measured, not what an approver published since).
         """
         bind()
         head = self._head_item(entity_id)
@@ -173,14 +185,24 @@ class VersionStore:
         ]
         if version is not None:
             actions.append(self.model.published_version.set(version))
+        if state == State.PAUSED:
+            pause = {"reason": reason or f"paused by {user}", "at": now, "by": user}
+            actions.append(self.model.pause.set(pause))
+        else:
+            actions.append(self.model.pause.remove())
+        condition = self.model.latest_version == before.latest_version
+        if expect_live is not None:
+            if before.live_version != expect_live:
+                raise Conflict(
+                    f"{self.kind} {entity_id} is no longer live at version {expect_live}",
+                    field="version",
+                )
+            condition &= self.model.published_version == expect_live
+            condition &= self.model.state == State.LIVE
         old_live = before.live_version
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.update(
-                    head,
-                    actions=actions,
-                    condition=self.model.latest_version == before.latest_version,
-                )
+                tx.update(head, actions=actions, condition=condition)
                 if old_live and old_live != version:
                     tx.update(
                         self.model(entity_id, old_live),

@@ -17,6 +17,7 @@ from herald.domain.document import ValidationError, optional, require, unknown_k
 
 MAX_RULE_ACTIONS = 20
 MAX_VARIANTS = 20
+MAX_SALT = 64
 
 
 class ActionKind(StrEnum):
@@ -45,10 +46,15 @@ class SendAction:
     content: ContentRef
     variants: tuple[Variant, ...] = ()
     holdout: float = 0.0
+    salt: str = ""  # a new salt re-draws every customer's arm: a new experiment
     kind = ActionKind.SEND
 
     def content_refs(self) -> list[ContentRef]:
         return [self.content, *(v.content for v in self.variants)]
+
+    @property
+    def is_experiment(self) -> bool:
+        return bool(self.variants) or self.holdout > 0
 
     def to_doc(self) -> dict:
         body: dict[str, Any] = {"channel": str(self.channel), "content": str(self.content)}
@@ -58,6 +64,8 @@ class SendAction:
             ]
         if self.holdout:
             body["holdout"] = self.holdout
+        if self.salt:
+            body["salt"] = self.salt
         return {self.kind.value: body}
 
 
@@ -133,7 +141,7 @@ def _one_of(value: Any, choices: tuple, path: str) -> Any:
 
 
 def _send(body: dict, p: str) -> SendAction:
-    unknown_keys(body, {"channel", "content", "variants", "holdout"}, p)
+    unknown_keys(body, {"channel", "content", "variants", "holdout", "salt"}, p)
     channel = _one_of(require(body, "channel", str, p), MESSAGE_CHANNELS, f"{p}channel")
     content = ContentRef.parse(require(body, "content", str, p), f"{p}content")
     raw_variants = optional(body, "variants", list, p, [])
@@ -148,13 +156,21 @@ def _send(body: dict, p: str) -> SendAction:
         weight = require(v, "weight", (int, float), vp)
         if not 0 < weight <= 1_000_000:
             raise ValidationError(f"{vp}weight must be > 0", field=f"{vp}weight")
-        variants.append(
-            Variant(ContentRef.parse(require(v, "content", str, vp), f"{vp}content"), weight)
-        )
+        ref = ContentRef.parse(require(v, "content", str, vp), f"{vp}content")
+        if any(str(other.content) == str(ref) for other in variants):
+            # Arms are named by their content: two variants of one content can't be told apart.
+            raise ValidationError(
+                f"{vp}content: {ref} is already a variant (each variant needs its own content)",
+                field=f"{vp}content",
+            )
+        variants.append(Variant(ref, weight))
     holdout = float(optional(body, "holdout", (int, float), p, 0.0))
     if not 0.0 <= holdout < 1.0:
         raise ValidationError(f"{p}holdout must be in [0, 1)", field=f"{p}holdout")
-    return SendAction(Channel(channel), content, tuple(variants), holdout)
+    salt = optional(body, "salt", str, p, "")
+    if len(salt) > MAX_SALT:
+        raise ValidationError(f"{p}salt is longer than {MAX_SALT}", field=f"{p}salt")
+    return SendAction(Channel(channel), content, tuple(variants), holdout, salt)
 
 
 def _offer(body: dict, p: str) -> OfferAction:

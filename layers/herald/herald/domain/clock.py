@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from herald.domain.document import ValidationError
+
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 
 def utcnow() -> datetime:
@@ -35,3 +38,17 @@ def parse_time(value: Any, field_name: str) -> datetime:
             f"{field_name} needs a time zone (e.g. a trailing Z)", field=field_name
         )
     return ts.astimezone(UTC)
+
+
+def parse_duration(value: Any, field_name: str) -> timedelta:
+    if not isinstance(value, str) or not (m := _DURATION.match(value)) or value in ("P", "PT"):
+        raise ValidationError(
+            f"{field_name} must be an ISO-8601 duration like P7D or PT12H", field=field_name
+        )
+    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
+    span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if span <= timedelta(0) or span > timedelta(days=366):
+        raise ValidationError(
+            f"{field_name} must be between 1 second and 366 days", field=field_name
+        )
+    return span

@@ -12,6 +12,7 @@ from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Channel, PushPlatform
 from herald.domain.document import ValidationError, optional, require, unknown_keys
+from herald.domain.goal import Exposures
 
 PROFILE_FIELDS = (
     "customer_id",
@@ -108,6 +109,7 @@ class CustomerState:
     contact_log: tuple[Contact, ...] = ()
     suppressed: Mapping[str, str] = field(default_factory=dict)  # channel -> reason
     revision: int = 0
+    exposures: Exposures = field(default_factory=dict)  # rule id -> recent exposures (goals)
 
     @property
     def customer_id(self) -> str:
@@ -227,6 +229,12 @@ class CustomerUpdate:
     profile: Customer | None = None
     suppressed: Mapping[str, str] | None = None
     contact_log: tuple[Contact, ...] | None = None
+    exposures: Exposures | None = None
 
     def __bool__(self) -> bool:
-        return not (self.profile is None and self.suppressed is None and self.contact_log is None)
+        return not (
+            self.profile is None
+            and self.suppressed is None
+            and self.contact_log is None
+            and self.exposures is None
+        )

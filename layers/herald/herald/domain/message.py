@@ -19,13 +19,22 @@ class MessageStatus(StrEnum):
     FAILED = "failed"  # refused for good (bad address, broken template, …)
     SUPPRESSED = "suppressed"  # consent, suppression list, no address
     CAPPED = "capped"  # a frequency cap was reached
+    HELD_OUT = "held_out"  # the customer drew the experiment's holdout: recorded, never sent
 
 
 SENDABLE = frozenset({MessageStatus.QUEUED, MessageStatus.DEFERRED})
 OUTGOING = SENDABLE  # what a decision hands to the send path
 FINAL = frozenset(
-    {MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.SUPPRESSED, MessageStatus.CAPPED}
+    {
+        MessageStatus.SENT,
+        MessageStatus.FAILED,
+        MessageStatus.SUPPRESSED,
+        MessageStatus.CAPPED,
+        MessageStatus.HELD_OUT,
+    }
 )
+# A rule's exposures: the customer was eligible and drew an arm (a variant, or the holdout).
+EXPOSED = frozenset({MessageStatus.QUEUED, MessageStatus.DEFERRED, MessageStatus.HELD_OUT})
 
 
 def message_id_for(decision_id: str, rule_id: str, branch: str, index: int) -> str:
@@ -54,3 +63,5 @@ class Message:
     send_at: str | None = None
     event: dict = field(default_factory=dict)
     attempts: int = 0
+    arm: str | None = None  # the experiment arm: the content ref, or "holdout"
+    outcomes: frozenset[str] = frozenset()  # what SES/SNS and the customer reported since

@@ -15,12 +15,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Category
-from herald.domain.clock import iso
+from herald.domain.clock import iso, parse_duration
 from herald.domain.customer import Contact, CustomerState
 from herald.domain.document import ValidationError
 from herald.domain.message import MessageStatus
 
-_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 DEFAULT_POLICY: dict[str, Any] = {
@@ -33,21 +32,11 @@ DEFAULT_POLICY: dict[str, Any] = {
     ],
     "default_timezone": "UTC",
     "max_messages_per_event": 1,
+    # Auto-pause of a marketing rule whose mail draws complaints or hard bounces (the mailbox
+    # providers' bulk-sender ceiling for complaints is 0.3%), over at least min_sends sends.
+    "guardrail": {"complaint_rate": 0.003, "hard_bounce_rate": 0.05, "min_sends": 1000},
 }
-
-
-def parse_duration(value: Any, field_name: str) -> timedelta:
-    if not isinstance(value, str) or not (m := _DURATION.match(value)) or value in ("P", "PT"):
-        raise ValidationError(
-            f"{field_name} must be an ISO-8601 duration like P7D or PT12H", field=field_name
-        )
-    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
-    span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if span <= timedelta(0) or span > timedelta(days=366):
-        raise ValidationError(
-            f"{field_name} must be between 1 second and 366 days", field=field_name
-        )
-    return span
+MAX_GUARDRAIL_SENDS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +59,22 @@ class QuietHours:
 
 
 @dataclass(frozen=True, slots=True)
+class Guardrail:
+    """When a marketing rule is paused automatically (``None`` thresholds: never)."""
+
+    complaint_rate: float | None = 0.003
+    hard_bounce_rate: float | None = 0.05
+    min_sends: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
 class ContactPolicy:
     consent_required: bool = True
     quiet_hours: QuietHours | None = None
     caps: tuple[Cap, ...] = ()
     default_timezone: str = "UTC"
     max_messages_per_event: int = 1
+    guardrail: Guardrail = field(default_factory=Guardrail)
     doc: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -152,8 +151,39 @@ def parse_policy(doc: Any) -> ContactPolicy:
         raise ValidationError(
             "max_messages_per_event must be an integer 0-10", field="max_messages_per_event"
         )
+    guardrail = _guardrail(doc.get("guardrail", DEFAULT_POLICY["guardrail"]))
     normalised = {**DEFAULT_POLICY, **doc}
-    return ContactPolicy(consent, quiet, tuple(caps), tz, mmpe, normalised)
+    return ContactPolicy(consent, quiet, tuple(caps), tz, mmpe, guardrail, normalised)
+
+
+def _guardrail(doc: Any) -> Guardrail:
+    if not isinstance(doc, dict):
+        raise ValidationError("guardrail must be a mapping", field="guardrail")
+    extra = sorted(set(doc) - {"complaint_rate", "hard_bounce_rate", "min_sends"})
+    if extra:
+        raise ValidationError(f"unknown field guardrail.{extra[0]}", field=f"guardrail.{extra[0]}")
+    rates = {}
+    for name in ("complaint_rate", "hard_bounce_rate"):
+        value = doc.get(name, DEFAULT_POLICY["guardrail"][name])
+        if value is not None and (
+            not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1
+        ):
+            raise ValidationError(
+                f"guardrail.{name} must be a share in (0, 1] (0.003 is 0.3%), or null for never",
+                field=f"guardrail.{name}",
+            )
+        rates[name] = float(value) if value is not None else None
+    sends = doc.get("min_sends", DEFAULT_POLICY["guardrail"]["min_sends"])
+    if (
+        not isinstance(sends, int)
+        or isinstance(sends, bool)
+        or not 1 <= sends <= MAX_GUARDRAIL_SENDS
+    ):
+        raise ValidationError(
+            f"guardrail.min_sends must be an integer 1-{MAX_GUARDRAIL_SENDS:,}",
+            field="guardrail.min_sends",
+        )
+    return Guardrail(rates["complaint_rate"], rates["hard_bounce_rate"], sends)
 
 
 @cache

@@ -23,9 +23,10 @@ from herald.domain.document import (
     require,
     unknown_keys,
 )
+from herald.domain.goal import Goal, parse_goal
 
 RULE_FIELDS = frozenset(
-    {"id", "name", "on", "priority", "when", "then", "else", "category", "active"}
+    {"id", "name", "on", "priority", "when", "then", "else", "category", "active", "goal"}
 )
 MAX_PRIORITY = 1_000_000
 
@@ -54,6 +55,7 @@ class Rule:
     active_from: datetime | None = None
     active_until: datetime | None = None
     version: int = 1
+    goal: Goal | None = None
 
     def content_uses(self) -> list[ContentUse]:
         """Every content the rule's actions use, for save- and publish-time checks."""
@@ -94,7 +96,13 @@ class Rule:
                 for k, v in (("from", self.active_from), ("until", self.active_until))
                 if v
             }
+        if self.goal is not None:
+            doc["goal"] = self.goal.to_doc()
         return doc
+
+    def sends(self) -> list[SendAction]:
+        """Every send action of both branches, in order."""
+        return [a for a in (*self.then, *self.else_) if isinstance(a, SendAction)]
 
 
 def parse_rule(doc: Any, version: int = 1) -> Rule:
@@ -142,6 +150,7 @@ def parse_rule(doc: Any, version: int = 1) -> Rule:
             active_until = parse_time(active["until"], "active.until")
         if active_from and active_until and active_until <= active_from:
             raise ValidationError("active.until must be after active.from", field="active.until")
+    goal = parse_goal(doc["goal"]) if doc.get("goal") is not None else None
     return Rule(
         id=rule_id,
         name=name,
@@ -154,4 +163,5 @@ def parse_rule(doc: Any, version: int = 1) -> Rule:
         active_from=active_from,
         active_until=active_until,
         version=version,
+        goal=goal,
     )

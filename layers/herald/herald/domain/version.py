@@ -54,6 +54,7 @@ class Head:
     state: State
     updated_at: str | None
     updated_by: str | None
+    paused: dict | None = None  # {reason, at, by} while paused
 
     @property
     def live_version(self) -> int | None:

@@ -42,6 +42,7 @@ from herald.expressions.condition import (
     MAX_PARSE_WORK,
     Condition,
     compile_condition,
+    compile_value,
     read_paths,
     validate,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "ExpressionError",
     "Reference",
     "compile_condition",
+    "compile_value",
     "describe_error",
     "plan",
     "project",

@@ -37,13 +37,17 @@ _ARITHMETIC = {"+", "-", "*", "/", "%", "^"}
 _ORDERING = {"<", ">", "<=", ">="}
 
 
-def check(tree: n.Node) -> list[n.Call]:
+def check(tree: n.Node, *, number: bool = False) -> list[n.Call]:
     """Raise the first :class:`Problem` of the tree (a valid ZEN expression); return its calls
-    to closure functions."""
+    to closure functions. The result must be true or false (a condition), or with ``number`` a
+    number (a goal's value)."""
     closures = check_shape(tree)
     _Names().visit(tree, ())
     result = _Types(tree).visit(tree)
-    check_result(tree, result)
+    if number:
+        check_number(tree, result)
+    else:
+        check_result(tree, result)
     if closures:  # without them, the cost is at most a few steps per character
         check_cost(tree)
     return closures
@@ -338,6 +342,17 @@ def check_result(tree: n.Node, result: Type) -> None:
         f"a condition must be true or false, but this expression gives {result.words}",
         _culprit(tree).span.start,
         hint,
+    )
+
+
+def check_number(tree: n.Node, result: Type) -> None:
+    """A goal's value must give a number (or a value known only at run time)."""
+    if result in (NUMBER, ANY):
+        return
+    raise Problem(
+        f"a goal value must be a number, but this expression gives {result.words}",
+        tree.span.start,
+        "name a numeric field of the goal event, e.g. `event.amount`",
     )
 
 

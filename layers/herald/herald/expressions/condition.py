@@ -67,15 +67,28 @@ _cache: dict[str, Condition] = {}
 
 def compile_condition(expression: str) -> Condition:
     """Validate, compile and cache (by source text) a condition."""
-    cached = _cache.get(expression)
+    return _compiled(expression, "when", _cache, number=False)
+
+
+def _compiled(expression: str, field: str, cache: dict, *, number: bool) -> Condition:
+    cached = cache.get(expression)
     if cached is None:
-        compiled, tree, closure_calls = _checked(expression, "when", compiling=True)
+        compiled, tree, closure_calls = _checked(expression, field, compiling=True, number=number)
         found = references(tree, expression)
         bounded = budget.is_bounded(closure_calls)
         model = budget.CostModel(tree)
         cached = Condition(expression, compiled, paths(found), found, bounded, tree, model)
-        _cache[expression] = cached
+        cache[expression] = cached
     return cached
+
+
+_values: dict[str, Condition] = {}
+
+
+def compile_value(expression: str, field: str = "goal.value") -> Condition:
+    """Validate, compile and cache a goal's value expression: the same checks as a condition
+    (syntax, names, limits, cost), but its result must be a number."""
+    return _compiled(expression, field, _values, number=True)
 
 
 def validate(expression: str, field: str = "when") -> None:
@@ -94,7 +107,7 @@ def read_paths(expression: str) -> frozenset[tuple[str, ...]]:
 
 
 def _checked(
-    expression: str, field: str, *, compiling: bool
+    expression: str, field: str, *, compiling: bool, number: bool = False
 ) -> tuple[zen.PyExpression | None, n.Node, list[n.Call]]:
     """Every save-time check: zen's compiled expression (when ``compiling``), the syntax tree
     and its closure calls."""
@@ -111,7 +124,7 @@ def _checked(
                 problem.offset,
                 "write it more simply, or ask an engineer to extend Herald's ZEN parser",
             ) from None
-        return compiled, tree, checks.check(tree)
+        return compiled, tree, checks.check(tree, number=number)
     except Problem as problem:
         message, line, column = problem.render(expression)
         raise ExpressionError(message, field=field, line=line, column=column) from None

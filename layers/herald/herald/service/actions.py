@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from herald.aws import alerts, queues, scheduler
+from herald.domain import goal
 from herald.domain.action import ActionKind, AlertAction, RouteAction, RoutePriority
+from herald.domain.clock import parse_time
 from herald.domain.customer import CustomerState, CustomerUpdate, unknown_customer, with_attributes
 from herald.domain.event import Event
 from herald.domain.message import Message, MessageStatus
@@ -69,8 +71,9 @@ EFFECTS: dict[ActionKind, EffectRunner] = {
 
 
 def profile_update(decision: Decision, customer: CustomerState | None) -> CustomerUpdate:
-    """What the decision changes on the customer: its contact log, and the attributes that
-    ``update_profile`` actions set (where two rules set one attribute, the higher priority wins)."""
+    """What the decision changes on the customer: its contact log, the exposures a goal will
+    convert (and those this event converted), and the attributes that ``update_profile``
+    actions set (where two rules set one attribute, the higher priority wins)."""
     profile = None
     for effect in reversed(decision.effects):  # lowest priority first: the highest writes last
         if EFFECTS[effect.action.kind].in_decision:
@@ -78,7 +81,13 @@ def profile_update(decision: Decision, customer: CustomerState | None) -> Custom
                 customer.profile if customer else unknown_customer(decision.event.customer_id)
             )
             profile = with_attributes(base, effect.action.set)
-    return CustomerUpdate(profile=profile, contact_log=decision.contact_log)
+    exposures = None
+    if decision.exposures_changed:
+        now = parse_time(decision.trace.decided_at, "decided_at")
+        current = customer.exposures if customer else {}
+        exposures = goal.remember(current, list(decision.exposures), now)
+        exposures = goal.mark_converted(exposures, [e for e, _ in decision.conversions])
+    return CustomerUpdate(profile=profile, contact_log=decision.contact_log, exposures=exposures)
 
 
 def run_effects(decision: Decision) -> bool:

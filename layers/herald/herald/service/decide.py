@@ -13,10 +13,12 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from herald import engine
-from herald.dal import customers, records
+from herald.dal import customers, outcomes, records
+from herald.dal.counters import Increment
 from herald.domain.clock import iso, utcnow
 from herald.domain.event import Event, from_envelope
-from herald.domain.message import Message, MessageStatus
+from herald.domain.message import EXPOSED, Message, MessageStatus
+from herald.domain.outcome import MessageRef, OutcomeKind, ref_of
 from herald.domain.trace import Trace
 from herald.errors import Conflict
 from herald.observability import logger, metrics
@@ -80,6 +82,7 @@ def handle(event: Event, now: datetime | None = None) -> Outcome:
                 event.customer_id,
                 customer.revision if customer else None,
                 actions.profile_update(decision, customer),
+                _increments(decision, messages),
             )
         except records.Replay:
             return _resume(decision)
@@ -94,6 +97,30 @@ def handle(event: Event, now: datetime | None = None) -> Outcome:
     for message in messages:
         _deliver(message, outcome)
     return outcome
+
+
+def _increments(decision: engine.Decision, messages: list[Message]) -> list[Increment]:
+    """Counters that move with the decision: an exposure per message that drew an arm (sent
+    or held out), a conversion (and its revenue) per exposure this event converts."""
+    found = [
+        outcomes.rule_increment(ref_of(m), {"exposed": 1}) for m in messages if m.status in EXPOSED
+    ]
+    for exposure, value in decision.conversions:
+        ref = MessageRef(
+            exposure.message_id,
+            exposure.rule_id,
+            exposure.version,
+            exposure.arm,
+            exposure.at[:13],
+            "",
+            "",
+        )
+        found += outcomes.increments(ref, OutcomeKind.CONVERTED, value)
+    if decision.conversions:
+        metrics.add_metric(
+            name="Conversions", unit=MetricUnit.Count, value=len(decision.conversions)
+        )
+    return found
 
 
 def _message(decision: engine.Decision, planned: engine.PlannedMessage) -> Message:
@@ -116,6 +143,7 @@ def _message(decision: engine.Decision, planned: engine.PlannedMessage) -> Messa
         created_at=now,
         updated_at=now,
         event=event.detail,
+        arm=planned.arm or None,
     )
 
 

@@ -21,6 +21,15 @@ def pause(entity_id: EntityId) -> dict:
     return versioned.rules.pause(caller(router), entity_id)
 
 
+@router.post(
+    "/<entity_id>/resume",
+    summary="make a paused rule's published version live again (approvers)",
+    responses=answers(bodies.RuleView),
+)
+def resume(entity_id: EntityId) -> dict:
+    return versioned.rules.resume(caller(router), entity_id)
+
+
 @router.delete(
     "/<entity_id>", summary="archive the rule (approvers)", responses=answers(bodies.RuleView)
 )
