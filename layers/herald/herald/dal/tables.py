@@ -65,6 +65,7 @@ class _Versioned(_Base):
     state = UnicodeAttribute(null=True)  # herald.domain.version.State
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
+    submitted = JSONAttribute(null=True)  # {version, by, at}: waiting for an approver
     lock = VersionAttribute(null=True)
 
 

@@ -20,6 +20,7 @@ from herald.dal.tables import (
     cancellation_codes,
     connection,
 )
+from herald.domain.approval import Submission
 from herald.domain.audit import AuditEntry
 from herald.domain.clock import iso, utcnow
 from herald.domain.version import Head, State, Version, VersionedKind
@@ -36,6 +37,7 @@ def _head(item) -> Head:
         State.stored(item.state),
         item.updated_at,
         item.updated_by,
+        Submission.stored(item.submitted),
     )
 
 
@@ -173,6 +175,9 @@ class VersionStore:
         ]
         if version is not None:
             actions.append(self.model.published_version.set(version))
+        submitted = before.submitted
+        if submitted and (state == State.ARCHIVED or submitted.version == version):
+            actions.append(self.model.submitted.remove())  # approved (or moot): off the queue
         old_live = before.live_version
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -211,6 +216,32 @@ class VersionStore:
                 ) from exc
             raise
         return before, self.head(entity_id)
+
+    def submit(self, entity_id: str, version: int, user: str) -> Head:
+        """Put ``version`` on the approvers' queue (replacing an earlier submission), audited."""
+        bind()
+        head = self._head_item(entity_id)
+        before = _head(head)
+        if not 1 <= version <= before.latest_version:
+            raise NotFound(f"{self.kind} {entity_id} has no version {version}", field="version")
+        now = iso(utcnow())
+        submission = Submission(version, user, now)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(
+                    head,
+                    actions=[self.model.submitted.set(submission.to_dict())],
+                    # the head's lock refuses a concurrent publish, pause or archive
+                    condition=self.model.latest_version == before.latest_version,
+                )
+                tx.save(self._audit(entity_id, "submit", user, now, before.live_version, version))
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
+                raise Conflict(
+                    f"{self.kind} {entity_id} changed meanwhile: retry", field="id"
+                ) from exc
+            raise
+        return self.head(entity_id)
 
     def _head_item(self, entity_id: str):
         try:

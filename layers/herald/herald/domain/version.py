@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from herald.domain.approval import Submission
 from herald.domain.document import ValidationError
 
 MAX_VERSION = 999_999_999
@@ -54,6 +55,7 @@ class Head:
     state: State
     updated_at: str | None
     updated_by: str | None
+    submitted: Submission | None = None  # the version waiting for an approver, if any
 
     @property
     def live_version(self) -> int | None:

@@ -13,6 +13,7 @@ router = versioned_routes.build(
     bodies.ContentDraft,
     bodies.ContentView,
     bodies.ContentVersions,
+    bodies.ContentCheck,
 )
 
 
