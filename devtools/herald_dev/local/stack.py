@@ -23,6 +23,9 @@ ACCOUNT = tpl.ACCOUNT_ID
 # Secrets created as a keyring (herald.unsubscribe), the format `herald keys rotate` extends.
 # On AWS, GenerateSecretString makes a plain string, which Herald reads as a one-key keyring.
 KEYRING_SECRETS = {"UnsubscribeKey"}
+# Parameters whose deployed value names what only AWS has: locally, sign-in to the console is
+# the local bearer (Cognito's hosted UI isn't served here), so its configuration says so.
+LOCAL_PARAMETER_VALUES = {"ConsoleConfig": json.dumps({"auth": "local"})}
 SKIPPED_TYPES = {
     # Served differently locally: API Gateway and Cognito by the local server (bearer auth),
     # Lambda by in-process invocation, logs by stdout, policies by nothing at all.
@@ -35,6 +38,7 @@ SKIPPED_TYPES = {
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
+    "AWS::Cognito::UserPoolDomain",
     "AWS::SES::ConfigurationSetEventDestination",
 }
 
@@ -259,6 +263,14 @@ def _configuration_set(session, stack: Stack, logical_id: str, props: dict) -> N
         ses.verify_domain_identity(Domain=sender.split("@", 1)[1])
 
 
+def _parameter(session, stack: Stack, logical_id: str, props: dict) -> None:
+    value = LOCAL_PARAMETER_VALUES.get(logical_id, props["Value"])
+    session.client("ssm").put_parameter(
+        Name=props["Name"], Value=value, Type=props.get("Type", "String"), Overwrite=True
+    )
+    stack.resolver.refs[logical_id] = stack.physical[logical_id] = props["Name"]
+
+
 _CREATORS = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SQS::Queue": _queue,
@@ -269,6 +281,7 @@ _CREATORS = {
     "AWS::Scheduler::ScheduleGroup": _schedule_group,
     "AWS::SES::ConfigurationSet": _configuration_set,
     "AWS::KMS::Key": _kms_key,
+    "AWS::SSM::Parameter": _parameter,
 }
 
 
