@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo serve test lint checkov bench clean
+.PHONY: demo serve test lint checkov bench screenshots clean
 
 $(STAMP): pyproject.toml layers/herald/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,15 @@ checkov: $(CHECKOV_STAMP)      ## security scan of template.yaml (.checkov.yaml:
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 test: lint checkov             ## lint, template checks, and the whole test suite
+	@command -v chromium >/dev/null 2>&1 || test -x "$${HERALD_CHROMIUM:-/usr/bin/chromium}" || \
+	  echo "!!! Chromium not found: the console's browser tests will be SKIPPED (apt-get install -y chromium)"
 	$(BIN)/pytest
 
 bench: $(STAMP)                ## performance figures -> bench/results.json
 	$(BIN)/python bench/run.py
+
+screenshots: $(STAMP)          ## docs/console-*.png: the console's main pages (needs Chromium)
+	$(BIN)/python -m herald_dev.console_shots docs
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .aws-sam

@@ -9,6 +9,7 @@ Figures and goals (issues 2-4):
   cold_import_ms[handler] <= 1.6 x cold_import_ms[boto3]             (event path; admin reported)
   admin_publish_to_live_s <= 5, admin_p99_ms                       (bench/admin.py)
   faults_lost == 0, faults_duplicated == 0, policy_us_per_message  (bench/guardrails.py)
+  console_js_css_kb <= 150, console_first_page_ms <= 1000         (bench/console.py, Chromium)
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def main() -> int:
     for name, title in (
         ("admin", "admin API: save/publish latency, publish-to-live"),
         ("guardrails", "guardrails: fault run, policy cost"),
+        ("console", "console: JS/CSS shipped, first page usable (headless Chromium)"),
     ):
         module = _optional(name)
         if module is not None:
@@ -125,6 +127,17 @@ def _summary(r: dict) -> str:
             f"[{check(ok)}] faults: lost {r['faults_lost']}, duplicated {r['faults_duplicated']} at rate {r.get('faults_rate')}"
         )
         lines.append(f"[ -- ] policy check: {r.get('policy_us_per_message')} us/message")
+    if "console_js_css_kb" in r:
+        lines.append(
+            f"[{check(r['console_js_css_kb'] <= 150)}] console JS+CSS: {r['console_js_css_kb']} KB (goal <= 150)"
+        )
+        if r.get("console_first_page_ms") is None:
+            lines.append(f"[ -- ] console first page: {r.get('console_browser')}")
+        else:
+            lines.append(
+                f"[{check(r['console_first_page_ms'] <= 1000)}] console first page usable: "
+                f"{r['console_first_page_ms']} ms, rules list signed in {r['console_rules_list_ms']} ms (goal <= 1000)"
+            )
     lines.append(
         f"[{check(r['bench_seconds'] <= 120)}] bench took {r['bench_seconds']} s (goal <= 120)"
     )

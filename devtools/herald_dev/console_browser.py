@@ -133,6 +133,8 @@ def bearer(user: str, groups: str) -> str:
 def sign_in(page: Any, base: str, user: str, groups: tuple[str, ...]) -> None:
     """The local sign-in page: a user name and groups; waits for the rules list."""
     page.goto(f"{base}/console/")
+    page.evaluate("sessionStorage.clear()")  # whoever was signed in, in this tab, is not
+    page.reload()
     page.wait_for_selector("html[data-ready=sign-in]")
     page.get_by_label("User name").fill(user)
     for group in ("marketers", "approvers"):

@@ -16,6 +16,7 @@ loudly (tests/e2e/conftest.py prints it in the summary), except in CI, where the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -112,10 +113,16 @@ def test_a_marketer_writes_content_and_a_rule_simulates_it_and_cannot_publish(
     record_property("console_first_page", timing)  # reported by tests/e2e/conftest.py
     assert timing["ready_ms"] is not None
     page.check("the sign-in page")
-    # When Maria signs in as a marketer
-    p.get_by_label("User name").fill("maria")
-    p.get_by_label("approvers", exact=True).set_checked(False)
-    p.get_by_role("button", name="Sign in").click()
+    # When Maria signs in as a marketer, with the keyboard alone
+    p.get_by_label("User name").focus()
+    p.keyboard.press("Control+A")
+    p.keyboard.type("maria")
+    p.keyboard.press("Tab")  # marketers (checked by default)
+    assert p.evaluate("document.activeElement.closest('label').textContent") == "marketers"
+    outline = p.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none"), "the focused control must show it"
+    p.keyboard.press("Shift+Tab")
+    p.keyboard.press("Enter")
     cb.wait_ready(p, "rules")
     assert p.get_by_text("maria · marketers").is_visible()
 
@@ -269,9 +276,15 @@ def test_an_approver_reviews_publishes_sees_the_message_and_rolls_back(server, p
     assert own.get_by_role("button", name="Publish").count() == 0
     page.check("the approvals queue")
     # He publishes the content straight from the queue, with a confirmation
+    # (keyboard only: the confirmation starts on Cancel; Tab, then Enter publishes)
     content_row = p.locator('tr[data-approval="content:spring-email"]')
-    content_row.get_by_role("button", name="Publish").click()
-    _confirm(p, "Publish")
+    content_row.get_by_role("button", name="Publish").focus()
+    p.keyboard.press("Enter")
+    dialog = p.get_by_role("dialog")
+    dialog.wait_for()
+    assert p.evaluate("document.activeElement.textContent") == "Cancel"
+    p.keyboard.press("Tab")
+    p.keyboard.press("Enter")
     content_row.wait_for(state="detached")
 
     # He reviews the rule's diff: version 1 against the submitted version 2
@@ -309,10 +322,61 @@ def test_an_approver_reviews_publishes_sees_the_message_and_rolls_back(server, p
     # He rolls the rule back to version 1, with a confirmation
     p.goto(f"{server}/console/#/rules/spring-gold/versions")
     cb.wait_ready(p, "rules")
-    p.locator('tr[data-version="1"]').get_by_role("button", name="Roll back to 1").click()
+    rollback = p.locator('tr[data-version="1"]').get_by_role("button", name="Roll back to 1")
+    rollback.click()
+    p.keyboard.press("Escape")  # changed his mind: nothing happens
+    p.get_by_role("dialog").wait_for(state="detached")
+    assert (
+        cb.call(server, "GET", "/admin/rules/spring-gold", auth=MARIA)[1]["published_version"] == 2
+    )
+    rollback.click()
     _confirm(p, "Roll back")
     p.locator('tr[data-version="1"] .badge.live').wait_for()
     assert p.locator('tr[data-version="2"] .badge.superseded').count() == 1
     status, rule = cb.call(server, "GET", "/admin/rules/spring-gold", auth=MARIA)
     assert rule["published_version"] == 1 and rule["state"] == "superseded"
     page.check("the versions page after the rollback")
+
+
+def test_the_rules_list_and_the_performance_page_read_the_stats_contract(server, page):  # noqa: F811
+    from herald_dev.console_shots import sample_stats
+
+    p = page.page
+    rule = {
+        "id": "stats-rule",
+        "name": "Stats rule",
+        "on": "stats.event",
+        "then": [{"alert": {"topic": "ops", "message": "hi"}}],
+    }
+    assert cb.call(server, "POST", "/admin/rules", rule, auth=MARIA)[0] == 201
+    cb.sign_in(p, server, "maria", ("marketers",))
+    # Until the stats API exists (a 404), the page says so
+    p.goto(f"{server}/console/#/rules/stats-rule/stats")
+    cb.wait_ready(p, "rules")
+    assert "aren't available yet" in p.locator("[data-stats=unavailable]").text_content()
+    # With an answer in the documented shape (GET /admin/rules/{id}/stats), the figures show
+    body = sample_stats("stats-rule")
+    p.route(
+        "**/admin/rules/*/stats*",
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(body)
+        ),
+    )
+    p.reload()
+    cb.wait_ready(p, "rules")
+    assert p.locator("tr[data-arm]").count() == 3
+    holdout = p.locator('tr[data-arm="holdout"]').text_content()
+    assert "2.98% (2.38%–3.58%)" in holdout  # the conversion rate and its interval
+    assert p.locator(".badge.better").text_content() == "better"
+    bars = p.locator("svg.chart").first
+    assert bars.locator("rect.bar").count() == 3 and bars.locator("line.whisker").count() == 9
+    assert p.locator("svg.chart polyline").count() == 3  # one line per arm, day by day
+    page.check("the performance page")
+    # and the rules list draws the recent sends and conversions
+    p.goto(f"{server}/console/#/rules")
+    cb.wait_ready(p, "rules")
+    spark = p.locator('tr[data-rule="stats-rule"] svg.spark')
+    spark.wait_for()
+    sent = sum(d["counts"]["sent"] for d in body["days"])
+    converted = sum(d["counts"]["converted"] for d in body["days"])
+    assert spark.get_attribute("aria-label") == f"{sent} sends, {converted} conversions"

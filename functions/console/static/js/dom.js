@@ -45,9 +45,9 @@ export function clear(el) {
 }
 
 /** A labelled control: <div class=field><label>…</label>control<p class=hint>…</p></div>. */
-export function field(label, control, hint) {
+export function field(label, control, hint, variant = "") {
   control.id ||= uid();
-  const wrap = h("div", { class: "field" }, h("label", { for: control.id, text: label }), control);
+  const wrap = h("div", { class: `field ${variant}`.trim() }, h("label", { for: control.id, text: label }), control);
   if (hint) {
     const note = h("p", { class: "hint", id: uid("hint"), text: hint });
     const described = [control.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" ");
@@ -97,7 +97,7 @@ export function table(headers, rows, caption) {
     {},
     caption ? h("caption", { class: "muted", text: caption }) : null,
     h("thead", {}, h("tr", {}, headers.map((t) => (t instanceof Node ? t : h("th", { scope: "col", text: t }))))),
-    h("tbody", {}, rows),
+    rows instanceof HTMLTableSectionElement ? rows : h("tbody", {}, rows),
   );
 }
 

@@ -86,7 +86,7 @@ export async function render(view, ctx, id) {
       ? h("p", { class: "note warn", text: `Sample ratio mismatch (p = ${stats.srm.p_value}): the arms didn't get the share their weights say. Read the comparisons with care.` })
       : null,
     h("h2", { text: "Rates" }),
-    field("Rate", rate),
+    field("Rate", rate, undefined, "compact"),
     rateChart,
     table(
       ["Arm", "Weight", ...RATES],
@@ -112,7 +112,7 @@ export async function render(view, ctx, id) {
         )
       : h("p", { class: "empty", text: "Nothing to compare: one arm only." }),
     h("h2", { text: "Day by day" }),
-    field("Figure", metric),
+    field("Figure", metric, undefined, "compact"),
     dayChart,
     h("h2", { text: "Counts" }),
     table(["Arm", ...COUNTS], arms.map((a) => h("tr", {}, h("th", { scope: "row", text: a.arm }), COUNTS.map((c) => h("td", { class: "num", text: (a.counts || {})[c] ?? 0 }))))),
