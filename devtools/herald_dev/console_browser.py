@@ -7,19 +7,12 @@ Playwright can't download its own browsers here: it drives the system Chromium (
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from herald_dev.local import process
 
 FLAGS = [
     "--headless",
@@ -66,64 +59,14 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def local_server(log: Path, timeout: float = 60) -> Iterator[str]:
-    """``herald local serve`` on free ports, in a subprocess; yields its base URL."""
-    port, aws_port = free_port(), free_port()
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "herald_dev.cli", "local", "serve", "--port", str(port)]
-            + ["--aws-port", str(aws_port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"herald local serve exited:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"herald local serve did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+free_port, local_server = process.free_port, process.serving  # the stack the browser uses
 
 
 def call(
     base: str, method: str, path: str, body: Any = None, auth: str = INGEST
 ) -> tuple[int, Any]:
-    """One HTTP call to the local API (what a source system or a script would send)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Authorization", auth)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        return exc.code, json.loads(raw) if raw else None
+    """One HTTP call to the local API (by default as a source system: the ingest routes)."""
+    return process.call(base, method, path, body, auth)
 
 
 def bearer(user: str, groups: str) -> str:

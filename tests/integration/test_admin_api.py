@@ -764,9 +764,9 @@ def test_openapi_document_lists_every_route(api):
         ("/admin/policy", "put"),
         ("/admin/customers/{customer_id}/timeline", "get"),
         # the console's (submit for approval, the approvals queue, validate as you type, me)
-        ("/admin/rules/validate", "post"),
+        ("/admin/validate/rules", "post"),
         ("/admin/rules/{entity_id}/submit", "post"),
-        ("/admin/contents/validate", "post"),
+        ("/admin/validate/contents", "post"),
         ("/admin/contents/{entity_id}/submit", "post"),
         ("/admin/approvals", "get"),
         ("/admin/me", "get"),

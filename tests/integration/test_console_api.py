@@ -138,7 +138,7 @@ def test_a_condition_typo_is_an_error_at_its_line_and_column_and_nothing_is_stor
     doc = {"id": "gold", "name": "Gold", "on": "cart.abandoned"}
     doc["when"] = 'customer.attributes.tier == "gold'
     # When it asks what a save would say
-    status, report = api("POST", "/admin/rules/validate", doc)
+    status, report = api("POST", "/admin/validate/rules", doc)
     # Then the condition's error is marked where it is, and the missing actions are said too
     assert status == 200, report
     assert report["valid"] is False
@@ -159,17 +159,17 @@ def test_a_valid_rule_validates_with_the_catalogues_warnings(api, aws):
     assert api("POST", "/admin/contents", content)[0] == 201
     doc = rule_doc(when="event.totl >= 100")
     # When the rule is validated
-    status, report = api("POST", "/admin/rules/validate", doc)
+    status, report = api("POST", "/admin/validate/rules", doc)
     # Then it is valid, with one warning at the misspelt field
     assert status == 200 and report["valid"] is True and report["errors"] == []
     (warning,) = report["warnings"]
     assert warning["code"] == "unknown_field" and warning["field"] == "when"
     assert (warning["line"], warning["column"]) == (1, 1) and "event.totl" in warning["message"]
     # And an unknown content is an error that names the action's field
-    report = api("POST", "/admin/rules/validate", rule_doc(rule_id="x", when=None))[1]
+    report = api("POST", "/admin/validate/rules", rule_doc(rule_id="x", when=None))[1]
     assert report["valid"] is True
     bad = rule_doc(then=[{"send": {"channel": "email", "content": "missing"}}])
-    report = api("POST", "/admin/rules/validate", bad)[1]
+    report = api("POST", "/admin/validate/rules", bad)[1]
     assert [e["field"] for e in report["errors"]] == ["then[0].send.content"]
 
 
@@ -181,7 +181,7 @@ def test_every_broken_template_of_a_content_is_said_with_its_position(api):
             "sms": {"text": "line one\n{% if event.total %}big"},
         },
     }
-    status, report = api("POST", "/admin/contents/validate", doc)
+    status, report = api("POST", "/admin/validate/contents", doc)
     assert status == 200 and report["valid"] is False
     positions = {e["field"]: (e["line"], e["column"]) for e in report["errors"]}
     assert positions == {"channels.email.subject": (1, 4), "channels.sms.text": (2, 4)}
@@ -189,13 +189,13 @@ def test_every_broken_template_of_a_content_is_said_with_its_position(api):
     # A fixed one is valid
     doc["channels"]["email"]["subject"] = "Hi {{ customer.attributes.name }}"
     doc["channels"]["sms"]["text"] = "{% if event.total %}big{% endif %}"
-    assert api("POST", "/admin/contents/validate", doc)[1]["valid"] is True
+    assert api("POST", "/admin/validate/contents", doc)[1]["valid"] is True
 
 
 def test_validation_bodies_are_checked_at_the_edge(api):
-    status, body = api("POST", "/admin/rules/validate", {"when": 5})
+    status, body = api("POST", "/admin/validate/rules", {"when": 5})
     assert status == 422 and body["error"]["field"] == "when"
-    status, body = api("POST", "/admin/rules/validate", {"whne": "x"})
+    status, body = api("POST", "/admin/validate/rules", {"whne": "x"})
     assert status == 422 and "whne" in body["error"]["message"]
 
 

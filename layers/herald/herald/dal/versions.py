@@ -8,6 +8,9 @@ entry in the same transaction: a change is never stored without its who/when/fro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -179,42 +182,35 @@ class VersionStore:
         if submitted and (state == State.ARCHIVED or submitted.version == version):
             actions.append(self.model.submitted.remove())  # approved (or moot): off the queue
         old_live = before.live_version
-        try:
-            with TransactWrite(connection=connection()) as tx:
+        with self._changing(entity_id) as tx:
+            tx.update(
+                head,
+                actions=actions,
+                condition=self.model.latest_version == before.latest_version,
+            )
+            if old_live and old_live != version:
                 tx.update(
-                    head,
-                    actions=actions,
-                    condition=self.model.latest_version == before.latest_version,
+                    self.model(entity_id, old_live),
+                    actions=[self.model.live.remove()],
+                    condition=self.model.id.exists(),
+                    add_version_condition=False,
                 )
-                if old_live and old_live != version:
-                    tx.update(
-                        self.model(entity_id, old_live),
-                        actions=[self.model.live.remove()],
-                        condition=self.model.id.exists(),
-                        add_version_condition=False,
-                    )
-                if version is not None:
-                    tx.update(
-                        self.model(entity_id, version),
-                        actions=[
-                            self.model.live.set("1"),
-                            self.model.went_live_at.set(self.model.went_live_at | now),
-                        ],
-                        condition=self.model.id.exists(),
-                        add_version_condition=False,
-                    )
-                tx.save(self._audit(entity_id, action, user, now, old_live, version))
+            if version is not None:
                 tx.update(
-                    SettingItem(RULESET),
-                    actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],
-                    add_version_condition=False,  # a counter: concurrent bumps must all land
+                    self.model(entity_id, version),
+                    actions=[
+                        self.model.live.set("1"),
+                        self.model.went_live_at.set(self.model.went_live_at | now),
+                    ],
+                    condition=self.model.id.exists(),
+                    add_version_condition=False,
                 )
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in cancellation_codes(exc):
-                raise Conflict(
-                    f"{self.kind} {entity_id} changed meanwhile: retry", field="id"
-                ) from exc
-            raise
+            tx.save(self._audit(entity_id, action, user, now, old_live, version))
+            tx.update(
+                SettingItem(RULESET),
+                actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],
+                add_version_condition=False,  # a counter: concurrent bumps must all land
+            )
         return before, self.head(entity_id)
 
     def submit(self, entity_id: str, version: int, user: str) -> Head:
@@ -226,22 +222,28 @@ class VersionStore:
             raise NotFound(f"{self.kind} {entity_id} has no version {version}", field="version")
         now = iso(utcnow())
         submission = Submission(version, user, now)
+        with self._changing(entity_id) as tx:
+            tx.update(
+                head,
+                actions=[self.model.submitted.set(submission.to_dict())],
+                # the head's lock refuses a concurrent publish, pause or archive
+                condition=self.model.latest_version == before.latest_version,
+            )
+            tx.save(self._audit(entity_id, "submit", user, now, before.live_version, version))
+        return self.head(entity_id)
+
+    @contextmanager
+    def _changing(self, entity_id: str) -> Iterator[TransactWrite]:
+        """A transaction on the head; a failed condition (someone changed it) is a 409."""
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.update(
-                    head,
-                    actions=[self.model.submitted.set(submission.to_dict())],
-                    # the head's lock refuses a concurrent publish, pause or archive
-                    condition=self.model.latest_version == before.latest_version,
-                )
-                tx.save(self._audit(entity_id, "submit", user, now, before.live_version, version))
+                yield tx
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in cancellation_codes(exc):
                 raise Conflict(
                     f"{self.kind} {entity_id} changed meanwhile: retry", field="id"
                 ) from exc
             raise
-        return self.head(entity_id)
 
     def _head_item(self, entity_id: str):
         try:

@@ -6,6 +6,7 @@ import { ApiError, each, get, post, put } from "../api.js";
 import { badge, checkbox, clear, debounce, field, h, notify, table, tabs, when, fill } from "../dom.js";
 import { href, stateBadge, versionActions } from "../lifecycle.js";
 import { emailFrame, update as updateFrame } from "../preview.js";
+import { markField, problemsOf, unmark, where } from "../problems.js";
 import { smsLength } from "../sms.js";
 import { toYaml } from "../yaml.js";
 
@@ -218,7 +219,7 @@ async function editor(view, ctx, id) {
   const refresh = debounce(async () => {
     const body = cleaned(doc);
     try {
-      report = await post("/admin/contents/validate", body);
+      report = await post("/admin/validate/contents", body);
     } catch (error) {
       report = { valid: false, errors: [{ message: error.message, field: error.field }], warnings: [] };
     }
@@ -293,21 +294,14 @@ async function editor(view, ctx, id) {
   }
 
   function marks() {
-    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-    for (const el of form.querySelectorAll(".field-error")) el.remove();
+    unmark(form);
     clear(problems);
-    if (!report) return;
-    const items = [...report.errors.map((p) => ({ ...p, level: "error" })), ...report.warnings.map((p) => ({ ...p, level: "warning" }))];
+    const items = problemsOf(report);
     for (const p of items) {
-      const where = p.line ? ` (line ${p.line}${p.column ? `, column ${p.column}` : ""})` : "";
-      const target = p.field && form.querySelector(`[data-path="${CSS.escape(p.field)}"]`);
-      if (target) {
-        if (p.level === "error") target.setAttribute("aria-invalid", "true");
-        (target.closest(".field") || target).append(h("p", { class: "field-error", text: `${p.level === "error" ? "" : "Warning: "}${p.message}${p.message.includes("line") ? "" : where}` }));
-      }
-      problems.append(h("li", { class: p.level, text: `${p.field ? `${p.field}: ` : ""}${p.message}` }));
+      markField(form, p);
+      problems.append(h("li", { class: p.level, text: `${p.field ? `${p.field}: ` : ""}${p.message}${where(p)}` }));
     }
-    if (report.valid && !items.length) problems.append(h("li", { class: "valid", text: "✓ Valid: every template compiles." }));
+    if (report && report.valid && !items.length) problems.append(h("li", { class: "valid", text: "✓ Valid: every template compiles." }));
   }
 
   // ---------------------------------------------------------------- saving

@@ -5,6 +5,7 @@
 import { ApiError, get, post, put } from "../api.js";
 import { append, badge, clear, datalist, debounce, fill, field, h, notify, select, tabs, uid } from "../dom.js";
 import { href, stateBadge, versionActions } from "../lifecycle.js";
+import { markField, problemsOf, unmark, where } from "../problems.js";
 import { toYaml } from "../yaml.js";
 
 const FIELDS = ["id", "name", "on", "priority", "when", "then", "else", "category", "active"];
@@ -418,7 +419,7 @@ export async function render(view, ctx, id) {
   const validate = debounce(async () => {
     const mine = ++asked;
     try {
-      const report = await post("/admin/rules/validate", cleaned(doc));
+      const report = await post("/admin/validate/rules", cleaned(doc));
       if (mine === asked && ctx.alive()) showMarks(report);
     } catch (error) {
       if (mine === asked) showMarks({ valid: false, errors: [{ code: error.code, message: error.message, field: error.field }], warnings: [] });
@@ -453,34 +454,25 @@ export async function render(view, ctx, id) {
 
   function showMarks(report) {
     lastReport = report;
-    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-    for (const el of form.querySelectorAll(".field-error")) el.remove();
+    unmark(form);
     clear(conditionProblems);
     conditionState.textContent = "";
     const general = [];
     if (!report) return;
-    const items = [...report.errors.map((p) => ({ ...p, level: "error" })), ...report.warnings.map((p) => ({ ...p, level: "warning" }))];
+    const items = problemsOf(report);
     for (const problem of items) {
       if (problem.field === "when") {
         if (problem.level === "error") condition.setAttribute("aria-invalid", "true");
-        const where = problem.line ? ` (line ${problem.line}, column ${problem.column})` : "";
         conditionProblems.append(
           h(
             "li",
             { class: problem.level },
             h("strong", { text: problem.level === "error" ? "Error" : "Warning" }),
-            `: ${problem.message}${problem.message.includes("line") ? "" : where}`,
+            `: ${problem.message}${where(problem)}`,
             problem.line ? [" ", h("button", { type: "button", class: "small", text: "Go to", onclick: () => goTo(problem) }), marker(problem)] : null,
           ),
         );
-        continue;
-      }
-      const target = problem.field && form.querySelector(`[data-path="${CSS.escape(problem.field)}"]`);
-      if (target) {
-        if (problem.level === "error") target.setAttribute("aria-invalid", "true");
-        const note = h("p", { class: "field-error", text: `${problem.level === "error" ? "" : "Warning: "}${problem.message}` });
-        (target.closest(".field") || target).after(note);
-      } else general.push(problem);
+      } else if (!markField(form, problem)) general.push(problem);
     }
     if (doc.when && !items.some((p) => p.field === "when")) conditionState.textContent = "✓ The condition is valid.";
     clear(problems);

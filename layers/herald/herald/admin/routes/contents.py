@@ -13,7 +13,6 @@ router = versioned_routes.build(
     bodies.ContentDraft,
     bodies.ContentView,
     bodies.ContentVersions,
-    bodies.ContentCheck,
 )
 
 

@@ -13,7 +13,6 @@ router = versioned_routes.build(
     bodies.RuleDraft,
     bodies.RuleView,
     bodies.RuleVersions,
-    bodies.RuleCheck,
 )
 
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from herald.admin.api import caller
-from herald.admin.bodies import Summaries, ValidationReport, VersionChoice
+from herald.admin.bodies import Summaries, VersionChoice
 from herald.admin.routes import EntityId, answers
 from herald.admin.versioned import Versioned
 
@@ -27,27 +27,14 @@ def build(
     draft: type[BaseModel],
     view: type[BaseModel],
     views: type[BaseModel],
-    check: type[BaseModel] | None = None,
 ) -> Router:
     """The router of ``use_cases``; mount it at ``/admin/rules`` or ``/admin/contents``.
 
     ``new`` is the body of a create, ``draft`` that of a new version (with expected_version);
-    ``view`` the answer about one version, ``views`` the list of versions; ``check`` (any part
-    of a document) the body of ``POST /validate``, which answers what a save would say.
+    ``view`` the answer about one version, ``views`` the list of versions.
     """
     router = Router()
     kind = use_cases.kind
-
-    if check is not None:
-
-        @router.post(
-            "/validate",
-            summary=f"what saving this {kind} would answer: errors (with line and column) and "
-            "warnings; nothing is stored",
-            responses=answers(ValidationReport),
-        )
-        def validate(body: check) -> dict:
-            return use_cases.validate(caller(router), document(body))
 
     @router.get(
         "/",
