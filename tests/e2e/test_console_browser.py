@@ -380,3 +380,129 @@ def test_the_rules_list_and_the_performance_page_read_the_stats_contract(server,
     sent = sum(d["counts"]["sent"] for d in body["days"])
     converted = sum(d["counts"]["converted"] for d in body["days"])
     assert spark.get_attribute("aria-label") == f"{sent} sends, {converted} conversions"
+
+
+def _jwt(claims: dict) -> str:
+    import base64
+
+    def part(doc: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.signature"
+
+
+def test_deployed_sign_in_is_the_code_flow_with_pkce_and_the_code_leaves_the_address_bar(
+    server,  # noqa: F811
+    page,
+):
+    import base64
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    # Given the console as deployed: config.json names the hosted UI, and the page's policy
+    # lets it call the token endpoint (as the function answers when the parameter says cognito)
+    p = page.page
+    domain = "herald-test.auth.us-east-1.amazoncognito.com"
+    config = {
+        "auth": "cognito",
+        "domain": domain,
+        "client_id": "console-client",
+        "redirect_uri": f"{server}/console/callback",
+        "logout_uri": f"{server}/console/",
+    }
+
+    def deployed_page(route):
+        response = route.fetch()
+        policy = response.headers["content-security-policy"].replace(
+            "connect-src 'self'", f"connect-src 'self' https://{domain}"
+        )
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": policy}
+        )
+
+    asked: dict = {}
+    p.route(re.compile(r".*/console/(callback\?.*)?$"), deployed_page)
+    p.route("**/console/config.json", lambda r: r.fulfill(json=config))
+    p.route(
+        f"https://{domain}/oauth2/authorize*",
+        lambda r: (
+            asked.update(url=r.request.url),
+            r.fulfill(body="the hosted UI", content_type="text/html"),
+        ),
+    )
+    # When the user signs in, the browser goes to the hosted UI with a code challenge
+    p.goto(f"{server}/console/")
+    p.wait_for_selector("html[data-ready=sign-in]")
+    p.get_by_role("button", name="Sign in").click()
+    p.wait_for_url(f"https://{domain}/**")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(asked["url"]).query).items()}
+    assert query["response_type"] == "code" and query["client_id"] == "console-client"
+    assert query["redirect_uri"] == config["redirect_uri"]
+    assert query["code_challenge_method"] == "S256" and len(query["state"]) >= 16
+    # And when the hosted UI sends them back with a code, the page exchanges it with the verifier
+    token = _jwt({"cognito:username": "maria", "exp": int(time.time()) + 3600})
+    exchanged: list[dict] = []
+    bearers: list[str] = []
+
+    def token_endpoint(route):
+        exchanged.append({k: v[0] for k, v in parse_qs(route.request.post_data).items()})
+        route.fulfill(json={"id_token": token, "access_token": "a", "token_type": "Bearer"})
+
+    def me(route):
+        bearers.append(route.request.headers.get("authorization"))
+        route.fulfill(
+            json={
+                "user": "maria",
+                "groups": ["marketers"],
+                "may": {"edit": True, "publish": False, "edit_policy": False},
+                "two_person_rule": True,
+            }
+        )
+
+    p.route(f"https://{domain}/oauth2/token", token_endpoint)
+    p.route("**/admin/me", me)
+    p.route("**/admin/rules", lambda r: r.fulfill(json={"items": []}))
+    p.goto(f"{server}/console/callback?code=the-code&state={query['state']}")
+    cb.wait_ready(p, "rules")
+    (sent,) = exchanged
+    assert sent["grant_type"] == "authorization_code" and sent["code"] == "the-code"
+    assert sent["redirect_uri"] == config["redirect_uri"]
+    digest = hashlib.sha256(sent["code_verifier"].encode()).digest()
+    assert base64.urlsafe_b64encode(digest).decode().rstrip("=") == query["code_challenge"]
+    # Then the API is called with the ID token, the code is gone from the address bar, and the
+    # token is kept in the tab only
+    assert bearers == [f"Bearer {token}"]
+    assert "code=" not in p.url and urlsplit(p.url).path == "/console/"
+    assert p.evaluate("JSON.parse(sessionStorage.getItem('herald.session')).token") == token
+    page.check("the console after the hosted UI")
+
+
+def test_the_page_helpers_count_sms_parts_and_diff_lines(server, page):  # noqa: F811
+    p = page.page
+    p.goto(f"{server}/console/")
+    p.wait_for_selector("html[data-ready=sign-in]")
+    counted = p.evaluate(
+        """async () => {
+          const { smsLength } = await import('./js/sms.js');
+          const n = (t) => { const x = smsLength(t); return [x.encoding, x.units, x.segments]; };
+          return [n('a'.repeat(160)), n('a'.repeat(161)), n('€'.repeat(80)), n('€'.repeat(81)),
+                  n('é'.repeat(70) + 'ł'), n('😀'.repeat(35)), n('😀'.repeat(36)), n('')];
+        }"""
+    )
+    assert counted == [
+        ["GSM-7", 160, 1],
+        ["GSM-7", 161, 2],  # 153 per part once split
+        ["GSM-7", 160, 1],  # the euro sign takes two (the extension table)
+        ["GSM-7", 162, 2],
+        ["UCS-2", 71, 2],  # one character outside GSM-7 makes all of it UCS-2: 70, then 67
+        ["UCS-2", 70, 1],  # an emoji is two UTF-16 units
+        ["UCS-2", 72, 2],
+        ["GSM-7", 0, 0],
+    ]
+    rows = p.evaluate(
+        """async () => {
+          const { sideBySide } = await import('./js/diff.js');
+          return sideBySide('a\\nb\\nc\\nd', 'a\\nB\\nc\\nd\\ne').map((r) => r.kind);
+        }"""
+    )
+    assert rows == ["same", "changed", "same", "same", "added"]
