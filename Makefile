@@ -23,7 +23,7 @@ ACTIONLINT_VERSION := 1.14.0.51
 ACTIONLINT_VENV    := .venv-actionlint
 ACTIONLINT_STAMP   := $(ACTIONLINT_VENV)/.installed-$(ACTIONLINT_VERSION)
 
-.PHONY: demo serve test lint checkov actionlint bench build deploy-check lock clean
+.PHONY: demo serve test lint checkov actionlint bench build deploy-check lock screenshots clean
 
 $(STAMP): pyproject.toml layers/herald/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,8 @@ checkov: $(CHECKOV_STAMP)      ## security scan of template.yaml (.checkov.yaml:
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 test: lint checkov actionlint  ## lint, template checks, and the whole test suite
+	@command -v chromium >/dev/null 2>&1 || test -x "$${HERALD_CHROMIUM:-/usr/bin/chromium}" || \
+	  echo "!!! Chromium not found: the console's browser tests will be SKIPPED (apt-get install -y chromium)"
 	$(BIN)/pytest
 
 build: $(SAM_STAMP)            ## sam build (arm64) with a Python 3.12 found on this machine
@@ -93,6 +95,9 @@ lock: $(STAMP)                 ## pin the layer's dependencies to .venv's versio
 
 bench: $(STAMP)                ## performance figures -> bench/results.json
 	$(BIN)/python bench/run.py
+
+screenshots: $(STAMP)          ## docs/console-*.png: the console's main pages (needs Chromium)
+	$(BIN)/python -m herald_dev.console_shots docs
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(SAM_VENV) $(ACTIONLINT_VENV) .pytest_cache .ruff_cache .aws-sam

@@ -11,6 +11,7 @@ Figures and goals (issues 2-4):
   faults_lost == 0, faults_duplicated == 0, policy_us_per_message  (bench/guardrails.py)
   aws_calls_per_outcome <= 2, stats_read_calls <= 2, cost_per_1k_emails_usd <= 0.110,
   hot_item_max_writes_per_s < 1,000 at 3,000 outcomes/s              (bench/outcomes.py)
+  console_js_css_kb <= 150, console_first_page_ms <= 1000         (bench/console.py, Chromium)
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def main() -> int:
         ("admin", "admin API: save/publish latency, publish-to-live"),
         ("guardrails", "guardrails: fault run, policy cost"),
         ("outcomes", "outcomes: SES events recorded, hot counters, stats read, cost model"),
+        ("console", "console: JS/CSS shipped, first page usable (headless Chromium)"),
     ):
         module = _optional(name)
         if module is not None:
@@ -147,6 +149,17 @@ def _summary(r: dict) -> str:
             f"${r['cost_per_1k_emails_usd']} {r['cost_breakdown_per_1k_usd']} (goal <= 0.110; "
             f"prices of {r['cost_prices_date']})"
         )
+    if "console_js_css_kb" in r:
+        lines.append(
+            f"[{check(r['console_js_css_kb'] <= 150)}] console JS+CSS: {r['console_js_css_kb']} KB (goal <= 150)"
+        )
+        if r.get("console_first_page_ms") is None:
+            lines.append(f"[ -- ] console first page: {r.get('console_browser')}")
+        else:
+            lines.append(
+                f"[{check(r['console_first_page_ms'] <= 1000)}] console first page usable: "
+                f"{r['console_first_page_ms']} ms, rules list signed in {r['console_rules_list_ms']} ms (goal <= 1000)"
+            )
     lines.append(
         f"[{check(r['bench_seconds'] <= 120)}] bench took {r['bench_seconds']} s (goal <= 120)"
     )

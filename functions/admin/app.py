@@ -10,7 +10,17 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from herald.admin import api
-from herald.admin.routes import contents, events, history, policy, rules, simulation, stats
+from herald.admin.routes import (
+    approvals,
+    contents,
+    events,
+    history,
+    policy,
+    rules,
+    simulation,
+    stats,
+    validation,
+)
 from herald.settings import settings
 
 # Fail the cold start, not the first request, when the deployment is misconfigured.
@@ -55,6 +65,8 @@ app.include_router(simulation.router, prefix="/admin")
 app.include_router(events.router, prefix="/admin")
 app.include_router(history.router, prefix="/admin")
 app.include_router(stats.router, prefix="/admin")
+app.include_router(approvals.router, prefix="/admin")
+app.include_router(validation.router, prefix="/admin")
 app.enable_swagger(path="/admin/swagger", title=TITLE, description=DESCRIPTION)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import subprocess
 import sys
 import textwrap
 import threading
@@ -27,6 +26,7 @@ from types import ModuleType
 import pytest
 
 from herald_dev import rulesfiles
+from herald_dev.local import process
 from herald_dev.local import template as tpl
 from herald_dev.local.runner import LocalStack
 from herald_dev.local.server import LocalApi
@@ -50,67 +50,16 @@ def _has_api_routes() -> bool:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _call(
-    base: str, method: str, path: str, body: dict | None = None, auth: str | None = None
-) -> tuple[int, object]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if auth:
-        request.add_header("Authorization", auth)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        return exc.code, json.loads(raw) if raw else None
+_call = process.call
+_free_port = process.free_port
 
 
 @contextmanager
 def serving(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """`herald local serve` in a subprocess on free ports: (API base URL, moto endpoint)."""
-    port, aws_port = _free_port(), _free_port()
-    # A file, not a pipe: nobody reads a pipe while the tests run, and a full one (64 KiB of
-    # request and function logs) would block the server's next print, and the server with it.
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "herald_dev.cli",
-                "local",
-                "serve",
-                "--port",
-                str(port),
-                "--aws-port",
-                str(aws_port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process, log)
-        yield base, f"http://127.0.0.1:{aws_port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.returncode not in (0, -15):
-            print(log.read_text())
+    with process.serve(log, timeout=START_TIMEOUT_S) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
@@ -119,20 +68,6 @@ def server(tmp_path_factory) -> Iterator[str]:
         pytest.skip("template.yaml declares no Api routes yet")
     with serving(tmp_path_factory) as (base, _):
         yield base
-
-
-def _wait_until_up(base: str, process: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"herald local serve exited:\n{log.read_text()}")
-        try:
-            if _call(base, "GET", "/health")[0] == 200:
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.2)
-    raise AssertionError(f"herald local serve did not answer /health within {START_TIMEOUT_S}s")
 
 
 CONTENT = {

@@ -766,6 +766,13 @@ def test_openapi_document_lists_every_route(api):
         ("/admin/policy", "get"),
         ("/admin/policy", "put"),
         ("/admin/customers/{customer_id}/timeline", "get"),
+        # the console's (submit for approval, the approvals queue, validate as you type, me)
+        ("/admin/validate/rules", "post"),
+        ("/admin/rules/{entity_id}/submit", "post"),
+        ("/admin/validate/contents", "post"),
+        ("/admin/contents/{entity_id}/submit", "post"),
+        ("/admin/approvals", "get"),
+        ("/admin/me", "get"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
 

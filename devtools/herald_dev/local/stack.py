@@ -23,6 +23,9 @@ ACCOUNT = tpl.ACCOUNT_ID
 # Secrets created as a keyring (herald.unsubscribe), the format `herald keys rotate` extends.
 # On AWS, GenerateSecretString makes a plain string, which Herald reads as a one-key keyring.
 KEYRING_SECRETS = {"UnsubscribeKey"}
+# Parameters whose deployed value names what only AWS has: locally, sign-in to the console is
+# the local bearer (Cognito's hosted UI isn't served here), so its configuration says so.
+LOCAL_PARAMETER_VALUES = {"ConsoleConfig": json.dumps({"auth": "local"})}
 SKIPPED_TYPES = {
     # Served differently locally: API Gateway and Cognito by the local server (bearer auth),
     # Lambda by in-process invocation, logs by stdout, policies by nothing at all.
@@ -281,6 +284,14 @@ def _alarm(session, stack: Stack, logical_id: str, props: dict) -> None:
     stack.physical[logical_id] = kwargs["AlarmName"]
 
 
+def _parameter(session, stack: Stack, logical_id: str, props: dict) -> None:
+    value = LOCAL_PARAMETER_VALUES.get(logical_id, props["Value"])
+    session.client("ssm").put_parameter(
+        Name=props["Name"], Value=value, Type=props.get("Type", "String"), Overwrite=True
+    )
+    stack.resolver.refs[logical_id] = stack.physical[logical_id] = props["Name"]
+
+
 _CREATORS = {
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::DynamoDB::Table": _table,
@@ -292,6 +303,7 @@ _CREATORS = {
     "AWS::Scheduler::ScheduleGroup": _schedule_group,
     "AWS::SES::ConfigurationSet": _configuration_set,
     "AWS::KMS::Key": _kms_key,
+    "AWS::SSM::Parameter": _parameter,
 }
 
 

@@ -49,6 +49,7 @@ class Settings:
     ruleset_refresh_seconds: float = 2.0
     trace_ttl_days: int = 90
     two_person_rule: bool = True  # as the template deploys it: another approver publishes
+    console_config_param: str = ""  # SSM parameter: the console's sign-in configuration
 
     def require(self, *names: str) -> Settings:
         missing = [n for n in names if not getattr(self, n)]

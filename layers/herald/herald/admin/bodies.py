@@ -284,9 +284,36 @@ class ContentDraft(Content):
 
 
 class VersionChoice(Body):
-    """Which version to make live."""
+    """Which version to make live (or to submit for approval)."""
 
     version: Version
+
+
+# What the editors send to /validate as they type: any part of a document, each field as loose
+# as JSON allows (the domain's checks then say what is wrong, where).
+class RuleCheck(Body):
+    """A rule as an editor has it so far (every field optional)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    id: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=1000)
+    on: str | None = Field(None, max_length=1000)
+    priority: int | None = None
+    when: str | None = Field(None, max_length=MAX_CONDITION)
+    then: list[dict[str, Any]] | None = Field(None, max_length=MAX_RULE_ACTIONS)
+    else_: list[dict[str, Any]] | None = Field(None, alias="else", max_length=MAX_RULE_ACTIONS)
+    category: str | None = Field(None, max_length=100)
+    active: dict[str, Any] | None = None
+
+
+class ContentCheck(Body):
+    """A content as an editor has it so far (every field optional)."""
+
+    id: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=1000)
+    channels: dict[str, dict[str, Any]] | None = None
+    locales: dict[str, dict[str, Any]] | None = None
 
 
 # --------------------------------------------------------------------------- customers, events
@@ -319,12 +346,26 @@ class Profile(Body):
 CustomerRef = Annotated[str, Field(min_length=1, max_length=MAX_CUSTOMER_ID)]
 
 
+class ContentDraftDoc(Body):
+    """An unsaved content document (its id is the URL's)."""
+
+    name: str | None = Field(None, max_length=200)
+    channels: Channels
+    locales: dict[Locale, LocaleOverrides] = Field(default_factory=dict, json_schema_extra=CLOSED)
+
+
 class Preview(Body):
     """Render a content version for a customer (a stored one by id, or an inline profile)."""
 
     customer: Profile | CustomerRef | None = None
     event: dict[str, Any] = Field(default_factory=dict, description="the event's fields")
     version: Version | None = Field(None, description="default: the latest version")
+    locale: Locale | None = Field(None, description="default: the customer's locale")
+    draft: ContentDraftDoc | None = Field(
+        None,
+        description="render this unsaved document instead of a stored version (the editor's "
+        "live preview; the content need not exist yet); not with version",
+    )
 
 
 class SimulatedEvent(Body):
@@ -414,6 +455,8 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="a stable machine-readable name, e.g. invalid_expression")
     message: str = Field(description="what is wrong, in words a marketer can act on")
     field: str | None = Field(None, description="the JSON path of the offending input")
+    line: int | None = Field(None, description="ZEN or Liquid: the line in that field (1-based)")
+    column: int | None = Field(None, description="and the column (1-based)")
 
 
 class Error(BaseModel):
@@ -445,6 +488,12 @@ class PauseInfo(Answer):
     by: str = Field(description="who: a user, or herald-guardrail")
 
 
+class SubmissionView(Answer):
+    version: int
+    by: str
+    at: str
+
+
 class Standing(Answer):
     """Where a version stands (added to the document in every answer about a version)."""
 
@@ -462,6 +511,9 @@ class Standing(Answer):
     live: bool
     created_by: str
     created_at: str
+    submitted: SubmissionView | None = Field(
+        None, description="the version submitted for approval (of the document), if any"
+    )
     warnings: list[Warning] = Field(default_factory=list, description="on create and save")
     paused: PauseInfo | None = Field(None, description="while paused: why, when, by whom")
 
@@ -481,6 +533,7 @@ class Summary(Answer):
     published_version: int | None
     updated_at: str | None
     updated_by: str | None
+    submitted: SubmissionView | None = None
 
 
 class Summaries(Answer):
@@ -509,7 +562,7 @@ class PolicyView(Answer):
 
 class Rendered(Answer):
     id: str
-    version: int
+    version: int | None = Field(description="the stored version rendered; null for a draft")
     locale: str | None
     rendered: dict[str, dict[str, Any]] = Field(
         description="per channel: the rendered fields, or {error} for a channel that failed"
@@ -604,6 +657,57 @@ class AuditEntry(Answer):
 
 class AuditLog(Answer):
     items: list[AuditEntry]
+
+
+class Problem(Answer):
+    """An error a save would answer with (the 422's error), with its position when known."""
+
+    code: str
+    message: str
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+class ValidationReport(Answer):
+    valid: bool = Field(description="a save of this document would be accepted")
+    errors: list[Problem]
+    warnings: list[Warning]
+
+
+class Approval(Answer):
+    kind: str = Field(description="rule, content, …")
+    id: str
+    name: str | None
+    version: int
+    state: Literal["draft", "live", "paused", "superseded", "archived"]
+    entity_state: Literal["draft", "live", "paused", "archived"]
+    published_version: int | None
+    latest_version: int
+    created_by: str
+    created_at: str
+    submitted_by: str
+    submitted_at: str
+    blocked: str | None = Field(
+        description="why the caller may not publish it (groups, two-person rule); null if they may"
+    )
+
+
+class Approvals(Answer):
+    items: list[Approval]
+
+
+class Permissions(Answer):
+    edit: bool = Field(description="drafts, submit, preview, simulate, reads")
+    publish: bool = Field(description="publish, roll back, pause, archive")
+    edit_policy: bool
+
+
+class Me(Answer):
+    user: str
+    groups: list[str]
+    may: Permissions
+    two_person_rule: bool = Field(description="nobody publishes a version they wrote")
 
 
 class TimelineEntry(BaseModel):

@@ -70,13 +70,32 @@ def context_warnings(content: Content, context: dict) -> list[FieldWarning]:
     return warnings
 
 
+def _content(content_id: str, body: dict) -> tuple[Content, int | None]:
+    """The stored version to render (latest or given), or the unsaved ``draft`` in the body."""
+    draft = body.get("draft")
+    if draft is None:
+        head = contents.head(content_id)
+        version = body.get("version")
+        version = head.latest_version if version is None else check_version(version)
+        return parse_content(contents.version(content_id, version).doc, version), version
+    if body.get("version") is not None:
+        raise ValidationError("give a version or a draft, not both", field="version")
+    if not isinstance(draft, dict):
+        raise ValidationError("draft must be a content document", field="draft")
+    try:
+        content = parse_content({**draft, "id": content_id})
+        rendering.check_content(content)  # a Liquid mistake: 422 naming the field and line
+    except ValidationError as exc:
+        exc.field = f"draft.{exc.field}" if exc.field else "draft"
+        raise
+    return content, None
+
+
 def preview(user: User, content_id: str, body: dict) -> dict:
-    """Render every channel (and the customer's locale) of the latest or a given version."""
+    """Render every channel of the latest or a given version — or of an unsaved ``draft``,
+    whose content need not exist yet — in the customer's locale or the ``locale`` given."""
     user.require_editor()
-    head = contents.head(check_id(content_id))
-    version = body.get("version")
-    version = head.latest_version if version is None else check_version(version)
-    stored = contents.version(content_id, version)
+    content, version = _content(check_id(content_id), body)
     event = body.get("event") or {}
     if not isinstance(event, dict):
         raise ValidationError("event must be an object of event fields", field="event")
@@ -87,12 +106,12 @@ def preview(user: User, content_id: str, body: dict) -> dict:
         event,
         {"id": "preview", "rule_id": None, "unsubscribe_url": "#unsubscribe"},
     )
-    content = parse_content(stored.doc, version)
+    locale = body.get("locale") or customer.profile.locale
     answer: dict[str, Any] = {
         "id": content_id,
         "version": version,
-        "locale": customer.profile.locale,
-        "rendered": rendering.render_all(content, context, customer.profile.locale),
+        "locale": locale,
+        "rendered": rendering.render_all(content, context, locale),
     }
     warnings = context_warnings(content, context)
     if warnings:

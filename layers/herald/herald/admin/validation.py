@@ -21,7 +21,7 @@ from herald.domain.content import Content, ContentRef, parse_content
 from herald.domain.document import ValidationError
 from herald.domain.rule import Rule, parse_rule
 from herald.domain.warning import FieldWarning, Reference, check_event_name, check_references
-from herald.errors import Conflict, NotFound
+from herald.errors import Conflict, HeraldError, NotFound
 
 T = TypeVar("T")
 
@@ -89,6 +89,77 @@ def _channels_for_save(ref: ContentRef, field: str) -> frozenset[str]:
     if version > head.latest_version:
         raise ValidationError(f"{field}: content {ref.id} has no version {version}", field=field)
     return frozenset(contents.version(ref.id, version).doc.get("channels") or {})
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a save would say, without saving: every error found, and the warnings."""
+
+    errors: tuple[HeraldError, ...] = ()
+    warnings: tuple[FieldWarning, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "valid": not self.errors,
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def _unique(items: list) -> tuple:
+    seen, out = set(), []
+    for item in items:
+        key = repr(item.to_dict())
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return tuple(out)
+
+
+def report(check, doc: dict) -> Report:
+    """The whole document's check: its first error, or its warnings."""
+    try:
+        return Report(warnings=check(doc).warnings)
+    except ValidationError as exc:
+        return Report(errors=(exc,))
+
+
+def rule_report(doc: dict) -> Report:
+    """A rule as an editor has it so far: the condition is checked on its own (an error there
+    is said even while other fields are missing), then the whole rule."""
+    errors: list[HeraldError] = []
+    warnings: list[FieldWarning] = []
+    when, on = doc.get("when"), doc.get("on")
+    if isinstance(when, str) and when.strip():
+        known = catalogue.read()
+        try:
+            condition = expressions.compile_condition(when)
+        except ValidationError as exc:
+            errors.append(exc)
+        else:
+            references = [Reference(r.path, r.line, r.column) for r in condition.references]
+            name = on if isinstance(on, str) else None
+            warnings += check_references(references, known, "when", name)
+    whole = report(rule, doc)
+    return Report(_unique(errors + list(whole.errors)), _unique(warnings + list(whole.warnings)))
+
+
+def content_report(doc: dict) -> Report:
+    """A content as an editor has it so far: every template that doesn't compile (not only
+    the first), then the warnings of a valid one."""
+    try:
+        parsed = parse_content(doc)
+    except ValidationError as exc:
+        return Report(errors=(exc,))
+    errors: list[HeraldError] = []
+    for field, source, html in rendering.template_fields(parsed):
+        try:
+            rendering.compile_template(source, html, field)
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        return Report(errors=tuple(errors))
+    return report(content, doc)
 
 
 def rule_publishable(parsed: Rule) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from herald.admin import validation
-from herald.admin.users import Forbidden, User
+from herald.admin.users import APPROVERS, Forbidden, User
 from herald.dal.versions import VersionStore
 from herald.dal.versions import contents as content_store
 from herald.dal.versions import rules as rule_store
@@ -36,6 +36,7 @@ def view(version: Version, head: Head, warnings: tuple[FieldWarning, ...] = ()) 
         "created_by": version.created_by,
         "created_at": version.created_at,
         "paused": head.paused,
+        "submitted": head.submitted.to_dict() if head.submitted else None,
     }
     if warnings:
         shown["warnings"] = [w.to_dict() for w in warnings]
@@ -50,22 +51,29 @@ def summary(head: Head) -> dict:
         "published_version": head.published_version,
         "updated_at": head.updated_at,
         "updated_by": head.updated_by,
+        "submitted": head.submitted.to_dict() if head.submitted else None,
     }
 
 
 class Versioned:
     """The admin use cases of one kind of versioned document (rules or contents)."""
 
+    every: list[Versioned] = []  # each kind, in the order created (the approvals queue reads it)
+
     def __init__(
         self,
         store: VersionStore,
         check: Callable[[dict], validation.Checked],
         publishable: Callable[[Version], None],
+        report: Callable[[dict], validation.Report] | None = None,
     ):
         self.store = store
         self.kind = store.kind
         self.check = check  # shape, meaning, references → the normal document and warnings
         self.publishable = publishable  # raises when the version can't go live as things stand
+        # what a save would say, without saving (every error found); default: the check's
+        self.report = report or (lambda doc: validation.report(check, doc))
+        Versioned.every.append(self)
 
     # ------------------------------------------------------------------ reads
     def list(self, user: User) -> list[dict]:
@@ -81,6 +89,11 @@ class Versioned:
         user.require_editor()
         head = self.store.head(check_id(entity_id))
         return [view(v, head) for v in self.store.versions(entity_id)]
+
+    def validate(self, user: User, doc: dict) -> dict:
+        """Errors and warnings a save of ``doc`` would answer with; nothing is stored."""
+        user.require_editor()
+        return self.report(doc).to_dict()
 
     # ------------------------------------------------------------------ drafts
     def create(self, user: User, doc: dict) -> dict:
@@ -104,6 +117,30 @@ class Versioned:
         checked = self.check(doc)
         saved = self.store.save(entity_id, checked.value.to_doc(), expected, user.name)
         return view(saved, self.store.head(entity_id), checked.warnings)
+
+    # ------------------------------------------------------------------ approval
+    def submit(self, user: User, entity_id: str, version: int) -> dict:
+        """Ask an approver to publish ``version`` (marketers and approvers); audited."""
+        user.require_editor()
+        head = self._live_head(entity_id)
+        target = self.store.version(entity_id, check_version(version))
+        if head.live_version == target.version:
+            raise Conflict(
+                f"version {target.version} of {self.kind} {entity_id} is live already",
+                field="version",
+            )
+        return view(target, self.store.submit(entity_id, target.version, user.name))
+
+    def publish_blocked(self, user: User, target: Version, action: str = "publish") -> str | None:
+        """Why ``user`` may not make ``target`` live (groups, two-person rule), or None."""
+        if APPROVERS not in user.groups:
+            return f"{action} needs the {APPROVERS} group; {user.name} is not in it"
+        if settings().two_person_rule and target.created_by == user.name:
+            return (
+                f"two-person rule: {user.name} wrote version {target.version} of "
+                f"{self.kind} {target.id}; another approver must {action} it"
+            )
+        return None
 
     # ------------------------------------------------------------------ live pointer
     def publish(self, user: User, entity_id: str, version: int) -> dict:
@@ -135,11 +172,9 @@ class Versioned:
         return head
 
     def _go_live(self, user: User, head: Head, target: Version, action: str) -> dict:
-        if settings().two_person_rule and target.created_by == user.name:
-            raise Forbidden(
-                f"two-person rule: {user.name} wrote version {target.version} of "
-                f"{self.kind} {target.id}; another approver must {action} it"
-            )
+        blocked = self.publish_blocked(user, target, action)
+        if blocked:
+            raise Forbidden(blocked)
         self.publishable(target)
         _, after = self.store.set_live(target.id, target.version, State.LIVE, user.name, action)
         return view(target, after)
@@ -189,5 +224,7 @@ def _content_publishable(target: Version) -> None:
     validation.content_publishable(target.id, target.doc, rule_store.live())
 
 
-rules = Versioned(rule_store, validation.rule, _rule_publishable)
-contents = Versioned(content_store, validation.content, _content_publishable)
+rules = Versioned(rule_store, validation.rule, _rule_publishable, validation.rule_report)
+contents = Versioned(
+    content_store, validation.content, _content_publishable, validation.content_report
+)

@@ -66,6 +66,7 @@ class _Versioned(_Base):
     pause = JSONAttribute(null=True)  # {reason, at, by} while paused (a guardrail says why)
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
+    submitted = JSONAttribute(null=True)  # {version, by, at}: waiting for an approver
     lock = VersionAttribute(null=True)
 
 

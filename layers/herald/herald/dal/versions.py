@@ -8,6 +8,9 @@ entry in the same transaction: a change is never stored without its who/when/fro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -20,6 +23,7 @@ from herald.dal.tables import (
     cancellation_codes,
     connection,
 )
+from herald.domain.approval import Submission
 from herald.domain.audit import AuditEntry
 from herald.domain.clock import iso, utcnow
 from herald.domain.version import Head, State, Version, VersionedKind
@@ -37,6 +41,7 @@ def _head(item) -> Head:
         item.updated_at,
         item.updated_by,
         item.pause if State.stored(item.state) == State.PAUSED else None,
+        Submission.stored(item.submitted),
     )
 
 
@@ -199,40 +204,68 @@ class VersionStore:
                 )
             condition &= self.model.published_version == expect_live
             condition &= self.model.state == State.LIVE
+        submitted = before.submitted
+        if submitted and (state == State.ARCHIVED or submitted.version == version):
+            actions.append(self.model.submitted.remove())  # approved (or moot): off the queue
         old_live = before.live_version
+        with self._changing(entity_id) as tx:
+            tx.update(head, actions=actions, condition=condition)
+            if old_live and old_live != version:
+                tx.update(
+                    self.model(entity_id, old_live),
+                    actions=[self.model.live.remove()],
+                    condition=self.model.id.exists(),
+                    add_version_condition=False,
+                )
+            if version is not None:
+                tx.update(
+                    self.model(entity_id, version),
+                    actions=[
+                        self.model.live.set("1"),
+                        self.model.went_live_at.set(self.model.went_live_at | now),
+                    ],
+                    condition=self.model.id.exists(),
+                    add_version_condition=False,
+                )
+            tx.save(self._audit(entity_id, action, user, now, old_live, version))
+            tx.update(
+                SettingItem(RULESET),
+                actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],
+                add_version_condition=False,  # a counter: concurrent bumps must all land
+            )
+        return before, self.head(entity_id)
+
+    def submit(self, entity_id: str, version: int, user: str) -> Head:
+        """Put ``version`` on the approvers' queue (replacing an earlier submission), audited."""
+        bind()
+        head = self._head_item(entity_id)
+        before = _head(head)
+        if not 1 <= version <= before.latest_version:
+            raise NotFound(f"{self.kind} {entity_id} has no version {version}", field="version")
+        now = iso(utcnow())
+        submission = Submission(version, user, now)
+        with self._changing(entity_id) as tx:
+            tx.update(
+                head,
+                actions=[self.model.submitted.set(submission.to_dict())],
+                # the head's lock refuses a concurrent publish, pause or archive
+                condition=self.model.latest_version == before.latest_version,
+            )
+            tx.save(self._audit(entity_id, "submit", user, now, before.live_version, version))
+        return self.head(entity_id)
+
+    @contextmanager
+    def _changing(self, entity_id: str) -> Iterator[TransactWrite]:
+        """A transaction on the head; a failed condition (someone changed it) is a 409."""
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.update(head, actions=actions, condition=condition)
-                if old_live and old_live != version:
-                    tx.update(
-                        self.model(entity_id, old_live),
-                        actions=[self.model.live.remove()],
-                        condition=self.model.id.exists(),
-                        add_version_condition=False,
-                    )
-                if version is not None:
-                    tx.update(
-                        self.model(entity_id, version),
-                        actions=[
-                            self.model.live.set("1"),
-                            self.model.went_live_at.set(self.model.went_live_at | now),
-                        ],
-                        condition=self.model.id.exists(),
-                        add_version_condition=False,
-                    )
-                tx.save(self._audit(entity_id, action, user, now, old_live, version))
-                tx.update(
-                    SettingItem(RULESET),
-                    actions=[SettingItem.revision.add(1), SettingItem.updated_at.set(now)],
-                    add_version_condition=False,  # a counter: concurrent bumps must all land
-                )
+                yield tx
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in cancellation_codes(exc):
                 raise Conflict(
                     f"{self.kind} {entity_id} changed meanwhile: retry", field="id"
                 ) from exc
             raise
-        return before, self.head(entity_id)
 
     def _head_item(self, entity_id: str):
         try:

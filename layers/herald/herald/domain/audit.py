@@ -11,7 +11,7 @@ ENTITIES = ("rule", "content", "policy")
 class AuditEntry:
     entity: str  # rule | content | policy
     id: str
-    action: str  # create | save | publish | rollback | pause | archive | update
+    action: str  # create | save | submit | publish | rollback | pause | archive | update
     user: str
     at: str
     from_version: int | None = None

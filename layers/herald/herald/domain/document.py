@@ -19,6 +19,31 @@ class ValidationError(HeraldError):
     status = 422
 
 
+class PositionedError(ValidationError):
+    """A mistake inside a field's text (a ZEN condition, a Liquid template): ``line`` and
+    ``column`` (1-based, within that text) mark where, when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ):
+        super().__init__(message, field=field)
+        self.line = line
+        self.column = column
+
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        if self.line is not None:
+            body["line"] = self.line
+            if self.column is not None:
+                body["column"] = self.column
+        return body
+
+
 ID_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
 EVENT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from herald.domain.approval import Submission
 from herald.domain.document import ValidationError
 
 MAX_VERSION = 999_999_999
@@ -55,6 +56,7 @@ class Head:
     updated_at: str | None
     updated_by: str | None
     paused: dict | None = None  # {reason, at, by} while paused
+    submitted: Submission | None = None  # the version waiting for an approver, if any
 
     @property
     def live_version(self) -> int | None:

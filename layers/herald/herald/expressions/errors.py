@@ -5,32 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-from herald.domain.document import ValidationError
+from herald.domain.document import PositionedError
 from herald.errors import HeraldError
 
 
-class ExpressionError(ValidationError):
+class ExpressionError(PositionedError):
     """A condition refused at save; ``line``/``column`` (1-based) mark where, when known."""
 
     code = "invalid_expression"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ):
-        super().__init__(message, field=field)
-        self.line = line
-        self.column = column
-
-    def to_dict(self) -> dict:
-        body = super().to_dict()
-        if self.line is not None:
-            body["line"], body["column"] = self.line, self.column
-        return body
 
 
 class BudgetExceeded(HeraldError):

@@ -18,7 +18,8 @@ never renders, and the admin function renders only on save and preview. Only ``e
 
 from herald.rendering.errors import RenderError, TemplateSyntaxError
 from herald.rendering.render import render, render_all, template_context
-from herald.rendering.templates import check_content
+from herald.rendering.templates import check_content, compile_template
+from herald.rendering.templates import fields as template_fields
 from herald.rendering.variables import VariableUse, unknown_roots, variables
 
 __all__ = [
@@ -26,9 +27,11 @@ __all__ = [
     "TemplateSyntaxError",
     "VariableUse",
     "check_content",
+    "compile_template",
     "render",
     "render_all",
     "template_context",
+    "template_fields",
     "unknown_roots",
     "variables",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from herald.domain.document import ValidationError
+from herald.domain.document import PositionedError
 from herald.errors import DeliveryError
 
 
-class TemplateSyntaxError(ValidationError):
-    """A template that can't be saved; the message names the field and the line."""
+class TemplateSyntaxError(PositionedError):
+    """A template that can't be saved; the message names the field and the line, and
+    ``line``/``column`` (1-based, within the field's text) mark where."""
 
     code = "invalid_template"
 

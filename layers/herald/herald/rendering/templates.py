@@ -37,6 +37,21 @@ def line_of(exc: Exception) -> int | None:
     return token.source.count("\n", 0, start) + 1
 
 
+def position(source: str, index: int) -> tuple[int, int]:
+    """(line, column), 1-based, of ``index`` in ``source``."""
+    index = max(0, min(index, len(source)))
+    line = source.count("\n", 0, index) + 1
+    return line, index - (source.rfind("\n", 0, index) + 1) + 1
+
+
+def _error_position(exc: Exception, source: str) -> tuple[int, int | None]:
+    token = getattr(exc, "token", None)
+    start = getattr(token, "start_index", -1)
+    if start is None or start < 0:
+        return 1, None
+    return position(source, start)
+
+
 def compile_template(source: str, html: bool, field: str) -> Any:
     """The compiled template for ``source`` (cached); raise naming ``field`` and the line."""
     key = (html, source)
@@ -45,9 +60,12 @@ def compile_template(source: str, html: bool, field: str) -> Any:
         try:
             template = environment(html).from_string(source)
         except liquid_error() as exc:
-            line = line_of(exc) or 1
+            line, column = _error_position(exc, source)
             raise TemplateSyntaxError(
-                f"Liquid error in {field} at line {line}: {exc.message}", field=field
+                f"Liquid error in {field} at line {line}: {exc.message}",
+                field=field,
+                line=line,
+                column=column,
             ) from exc
         _check_filters(template, source, html, field)
         _check_ranges(template, source, field)
@@ -62,9 +80,12 @@ def _check_filters(template: Any, source: str, html: bool, field: str) -> None:
     known = environment(html).filters
     for name, spans in template.analyze(include_partials=False).filters.items():
         if name not in known:
-            line = source[: spans[0].index].count("\n") + 1 if spans else 1
+            line, column = position(source, spans[0].index) if spans else (1, None)
             raise TemplateSyntaxError(
-                f"Liquid error in {field} at line {line}: unknown filter '{name}'", field=field
+                f"Liquid error in {field} at line {line}: unknown filter '{name}'",
+                field=field,
+                line=line,
+                column=column,
             )
 
 
@@ -73,11 +94,13 @@ def _check_ranges(template: Any, source: str, field: str) -> None:
     from herald.rendering.limits import MAX_ITEMS, oversized_ranges  # noqa: PLC0415
 
     for index, text, count in oversized_ranges(template):
-        line = source.count("\n", 0, index) + 1
+        line, column = position(source, index)
         raise TemplateSyntaxError(
             f"Liquid error in {field} at line {line}: the range {text} has {count:,} items, "
             f"over the limit of {MAX_ITEMS:,} items per array or range",
             field=field,
+            line=line,
+            column=column,
         )
 
 

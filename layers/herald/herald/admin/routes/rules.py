@@ -8,7 +8,11 @@ from herald.admin.routes import EntityId, answers
 from herald.admin.routes import versioned as versioned_routes
 
 router = versioned_routes.build(
-    versioned.rules, bodies.Rule, bodies.RuleDraft, bodies.RuleView, bodies.RuleVersions
+    versioned.rules,
+    bodies.Rule,
+    bodies.RuleDraft,
+    bodies.RuleView,
+    bodies.RuleVersions,
 )
 
 

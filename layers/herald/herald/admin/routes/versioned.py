@@ -74,6 +74,15 @@ def build(
         return {"items": use_cases.versions(caller(router), entity_id)}
 
     @router.post(
+        "/<entity_id>/submit",
+        summary=f"ask an approver to publish a version of the {kind} (audited; the approvals "
+        "queue lists it until it is published)",
+        responses=answers(view),
+    )
+    def submit(entity_id: EntityId, body: VersionChoice) -> dict:
+        return use_cases.submit(caller(router), entity_id, body.version)
+
+    @router.post(
         "/<entity_id>/publish",
         summary=f"make a version of the {kind} live (approvers)",
         responses=answers(view),
