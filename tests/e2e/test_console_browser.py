@@ -350,10 +350,14 @@ def test_the_rules_list_and_the_performance_page_read_the_stats_contract(server,
     }
     assert cb.call(server, "POST", "/admin/rules", rule, auth=MARIA)[0] == 201
     cb.sign_in(p, server, "maria", ("marketers",))
-    # Until the stats API exists (a 404), the page says so
+    # A rule that has sent nothing yet: the stats API answers with no arms, and the page says so
     p.goto(f"{server}/console/#/rules/stats-rule/stats")
     cb.wait_ready(p, "rules")
-    assert "aren't available yet" in p.locator("[data-stats=unavailable]").text_content()
+    assert "No figures yet for version 1" in p.locator("[data-stats=empty]").text_content()
+    # A rule that doesn't exist: the API's 404, in words
+    p.goto(f"{server}/console/#/rules/no-such-rule/stats")
+    cb.wait_ready(p, "rules")
+    assert "does not exist" in p.locator("[data-stats=unavailable]").text_content()
     # With an answer in the documented shape (GET /admin/rules/{id}/stats), the figures show
     body = sample_stats("stats-rule")
     p.route(

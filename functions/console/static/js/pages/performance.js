@@ -45,16 +45,21 @@ export async function render(view, ctx, id) {
     stats = await get(`/admin/rules/${encodeURIComponent(id)}/stats${query.size ? `?${query}` : ""}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      fill(view, 
-        heading,
-        h("p", { class: "note", dataset: { stats: "unavailable" }, text: "Stats aren't available yet: this Herald's API has no per-rule stats (GET /admin/rules/{id}/stats answered 404). They appear here once outcomes are tracked." }),
-      );
+      fill(view, heading, h("p", { class: "note", dataset: { stats: "unavailable" }, text: `No stats: ${error.message}` }));
       return;
     }
     throw error;
   }
   if (!ctx.alive()) return;
   const arms = stats.arms || [];
+  if (!arms.length) {
+    fill(view,
+      heading,
+      filters,
+      h("p", { class: "note", dataset: { stats: "empty" }, text: `No figures yet for version ${stats.version ?? "—"} from ${stats.from} to ${stats.to}: it has sent nothing in that time. Exposures, sends, opens, clicks and conversions appear here as they happen.` }),
+    );
+    return;
+  }
   const rate = select(RATES, "conversion", drawRate);
   const rateChart = h("div", { class: "card" });
   function drawRate() {
