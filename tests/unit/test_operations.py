@@ -21,6 +21,8 @@ from herald_dev.local import template as tpl
 from tests.conftest import REPO
 
 SHIPPED = [*REPO.joinpath("layers/herald/herald").rglob("*.py"), *REPO.glob("functions/*/app.py")]
+
+
 @pytest.fixture(scope="module")
 def template() -> dict:
     return tpl.load()
