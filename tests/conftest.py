@@ -27,6 +27,23 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 
+def _share_botocore_loader() -> None:
+    """One botocore data loader for every session the tests make.
+
+    Each test gets fresh boto3/botocore sessions (moto's stack, Herald's per-container clients),
+    and each session's loader parses the service model files again: most of a test's setup
+    time. The files never change, so one loader (with its cache) serves them all.
+    """
+    import functools
+
+    import botocore.session
+
+    botocore.session.create_loader = functools.cache(botocore.session.create_loader)
+
+
+_share_botocore_loader()
+
+
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext("test", "arn:aws:lambda:us-east-1:123456789012:function:test")
