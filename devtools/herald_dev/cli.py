@@ -533,8 +533,8 @@ def _demo_summary(local: LocalStack, closing: str = "") -> int:
 
     accepted = outbox.messages(local.region)
     print(f"\n▸ {len(accepted)} message(s) accepted by SES/SNS")
-    for m in accepted:
-        print(f"  {m['channel']:5} {m['recipient']:32} {m['subject_or_first_line']}")
+    for line in _accepted_lines(accepted):
+        print(line)
     waiting = local.schedules()
     if waiting:
         print(f"▸ {len(waiting)} message(s) deferred to a later time (EventBridge Scheduler)")
@@ -551,6 +551,22 @@ def _demo_summary(local: LocalStack, closing: str = "") -> int:
         return FAILED
     print("▸ done")
     return OK
+
+
+def _accepted_lines(accepted: list[dict], per_channel: int = 5) -> list[str]:
+    """The accepted messages, at most ``per_channel`` of each channel, then how many more."""
+    shown: dict[str, int] = {}
+    lines = []
+    for m in accepted:
+        shown[m["channel"]] = shown.get(m["channel"], 0) + 1
+        if shown[m["channel"]] <= per_channel:
+            lines.append(f"  {m['channel']:5} {m['recipient']:32} {m['subject_or_first_line']}")
+    for channel, count in shown.items():
+        if count > per_channel:
+            lines.append(
+                f"  … {count - per_channel} more {channel} message(s) (GET /local/outbox lists all)"
+            )
+    return lines
 
 
 def _deferral(schedule: dict) -> str:

@@ -24,7 +24,10 @@ def table(report: dict) -> str:
         cells = "".join(
             f"{counts[c]:>10.2f}" if c == "revenue" else f"{counts[c]:>10}" for c in COLUMNS
         )
-        name = f"{arm['arm']} ({arm['weight']:.0%})"
+        # An experiment's arms show their expected share; a plain send (100%) or the other
+        # branch's content (not drawn, 0%) shows none.
+        share = arm["weight"]
+        name = f"{arm['arm']} ({share:.0%})" if 0 < share < 1 else arm["arm"]
         lines.append(f"  {name:26}{cells}  {_rate(arm['rates']['conversion'])}")
     for comparison in report["comparisons"]:
         lines.append(f"  → [{comparison['verdict']}] {comparison['summary']}")

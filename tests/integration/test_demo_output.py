@@ -49,3 +49,19 @@ def test_a_normal_priority_route_names_the_route_queue():
     assert (
         line == "route customer-care → the route queue (RouteQueue) (complaint-top-tier): complaint"
     )
+
+
+def test_the_summary_lists_a_few_messages_per_channel_and_counts_the_rest():
+    # Given 7 emails and 1 SMS accepted
+    accepted = [
+        {"channel": "email", "recipient": f"s{i}@example.com", "subject_or_first_line": f"Hi {i}"}
+        for i in range(7)
+    ] + [{"channel": "sms", "recipient": "+14155550123", "subject_or_first_line": "Shipped"}]
+    # When the demo summarises them, 5 per channel
+    lines = cli._accepted_lines(accepted, per_channel=5)
+    # Then the first five emails and the SMS are listed, and the two other emails are counted
+    assert [line.split()[1] for line in lines[:6]] == [
+        *(f"s{i}@example.com" for i in range(5)),
+        "+14155550123",
+    ]
+    assert lines[6:] == ["  … 2 more email message(s) (GET /local/outbox lists all)"]
