@@ -68,3 +68,11 @@ def park(queue_url: str, record: object, why: str | BaseException) -> str:
     text = why if isinstance(why, str) else reason(why)
     queues.park(queue_url, body_of(record), text or "no reason given")
     return text
+
+
+def retry_or_park(queue_url: str, record: object, exc: BaseException) -> str:
+    """Raise ``exc`` again when a retry can help (Lambda or SQS delivers the record again);
+    otherwise park ``record`` on ``queue_url`` with the reason, and return the reason."""
+    if disposition(exc) == Disposition.RETRY:
+        raise exc
+    return park(queue_url, record, exc)

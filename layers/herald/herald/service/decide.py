@@ -43,10 +43,8 @@ def on_eventbridge(envelope: dict) -> dict:
     DLQ with the reason when it can never be decided."""
     try:
         outcome = handle(from_envelope(envelope))
-    except Exception as exc:  # one mapping decides: retry (raise) or park with the reason
-        if dead_letters.disposition(exc) == dead_letters.Disposition.RETRY:
-            raise
-        reason = dead_letters.park(settings().decide_dlq_url, envelope, exc)
+    except Exception as exc:  # noqa: BLE001 - one mapping re-raises (retry) or parks with the reason
+        reason = dead_letters.retry_or_park(settings().decide_dlq_url, envelope, exc)
         logger.warning("event parked", reason=reason, error=type(exc).__name__)
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         return {"status": "rejected", "reason": reason}
