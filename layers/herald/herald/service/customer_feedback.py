@@ -125,8 +125,9 @@ def _needs_customer(topics: list[CompiledTopic]) -> bool:
     return any(t.condition is not None for t in topics)
 
 
-def process(feedback: Feedback, analyse: Callable[[str], Analysis] = comprehend.analyse) -> dict:
+def process(feedback: Feedback, analyse: Callable[[str], Analysis] | None = None) -> dict:
     """Enrich, redact, match, store, count and publish one feedback; the published detail."""
+    analyse = analyse or comprehend.analyse
     text, truncated = fb.truncate(feedback.text)
     try:
         analysis: Analysis | None = analyse(text)
@@ -142,7 +143,7 @@ def process(feedback: Feedback, analyse: Callable[[str], Analysis] = comprehend.
     if not stored:
         return {**(feedback_data.get_record(feedback.feedback_id) or detail), "duplicate": True}
     week = fb.week_of(parse_time(feedback.submitted_at, "submitted_at"))
-    ids = [t["id"] for t in detail["topics"]]
+    ids = list(detail["topics"])
     feedback_data.count_topics(week, ids, 1, int(detail["sentiment"] == Sentiment.NEGATIVE))
     for topic in ids:
         feedback_data.put_snippet(
@@ -199,14 +200,14 @@ def _enriched(
     }
 
 
-def submit(body: Any, analyse: Callable[[str], Analysis] = comprehend.analyse) -> dict:
+def submit(body: Any, analyse: Callable[[str], Analysis] | None = None) -> dict:
     """``POST /feedback``."""
     feedback = fb.parse_feedback(body, iso(utcnow()))
     detail = process(feedback, analyse)
     return {k: v for k, v in detail.items() if k not in ("text", "topic_matches")}
 
 
-def on_event(event: dict, analyse: Callable[[str], Analysis] = comprehend.analyse) -> dict:
+def on_event(event: dict, analyse: Callable[[str], Analysis] | None = None) -> dict:
     """A ``feedback.submitted`` event from the bus (its detail is the POST body)."""
     detail = dict(event.get("detail") or {})
     feedback = fb.parse_feedback(
@@ -216,13 +217,13 @@ def on_event(event: dict, analyse: Callable[[str], Analysis] = comprehend.analys
     return process(feedback, analyse)
 
 
-def retry(feedback_id: str, analyse: Callable[[str], Analysis] = comprehend.analyse) -> dict | None:
+def retry(feedback_id: str, analyse: Callable[[str], Analysis] | None = None) -> dict | None:
     """Enrich a feedback stored while Comprehend was unavailable; raises
     :class:`ComprehendUnavailable` again if it still is (the queue retries)."""
     record = feedback_data.get_record(feedback_id)
     if record is None or record.get("enriched"):
         return None  # expired, or enriched already (a repeated retry)
-    analysis = analyse(record["text"])
+    analysis = (analyse or comprehend.analyse)(record["text"])
     redacted = fb.redact(record["text"], analysis.pii)
     feedback = Feedback(
         feedback_id,

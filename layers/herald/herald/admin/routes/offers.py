@@ -28,7 +28,6 @@ taxonomies = versioned_routes.build(
     offer_bodies.TaxonomyVersions,
 )
 feedback = Router()
-Time = Annotated[str | None, Query(max_length=40, description="ISO-8601 time")]
 
 
 @offers.get(
@@ -48,7 +47,12 @@ def offer_stats(entity_id: EntityId) -> dict:
     summary="per topic per week: count, negative share, redacted snippets",
     responses=answers(offer_bodies.FeedbackTopics),
 )
-def feedback_topics(from_: Annotated[Time, Query(alias="from")] = None, to: Time = None) -> dict:
+def feedback_topics(
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=40, description="ISO-8601 time")
+    ] = None,
+    to: Annotated[str | None, Query(max_length=40, description="ISO-8601 time")] = None,
+) -> dict:
     from herald.service import customer_feedback  # noqa: PLC0415
 
     caller(feedback).require_editor()
