@@ -206,3 +206,40 @@ def test_negative_delivery_feedback_from_a_gold_customer_routes_high_and_alerts(
     routes = [json.loads(m["Body"]) for m in found]
     assert [r["queue"] for r in routes] == ["vip-care"]
     assert routes[0]["reason"] == "negative delivery feedback from a gold customer"
+    # And the message keeps its documented contract: customer summary, sentiment, topics, SLA
+    route = routes[0]
+    assert _route_contract_errors(route) == []
+    assert route["customer"]["tier"] == "gold" and route["customer"]["value"] == 1840
+    assert (route["sentiment"], route["topics"]) == ("negative", ["delivery"])
+    assert route["sla_deadline"] > route["created_at"]
+
+
+def _route_contract_errors(message: dict) -> list[str]:
+    from jsonschema import Draft202012Validator
+
+    from tests.conftest import REPO
+
+    schema = json.loads((REPO / "events/schemas/route.message.schema.json").read_text())
+    return [e.message for e in Draft202012Validator(schema).iter_errors(message)]
+
+
+def test_the_route_contract_refuses_a_message_without_its_summary_or_sla():
+    from datetime import UTC, datetime
+
+    from herald.domain import route
+
+    message = route.route_message(
+        route_id="e-1:r-1",
+        queue="customer-care",
+        priority="normal",
+        reason="complaint",
+        event_name="feedback.complaint",
+        event_id="e-1",
+        detail={"customer_id": "c-1"},
+        customer=route.customer_summary(None, "c-1", []),
+        now=datetime(2026, 11, 24, 14, 0, tzinfo=UTC),
+    )
+    assert _route_contract_errors(message) == []
+    assert message["sla_deadline"] == "2026-11-25T14:00:00.000Z"  # normal: 24 hours
+    assert _route_contract_errors({k: v for k, v in message.items() if k != "sla_deadline"})
+    assert _route_contract_errors({**message, "customer": {"customer_id": "c-1"}})
