@@ -192,6 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     from herald_dev import operations  # login, users add, events put, status
 
     operations.register(commands)
+    from herald_dev import routes  # routes tail
+
+    routes.register(commands)
     return parser
 
 
@@ -293,6 +296,7 @@ DLQS = {
     "send": ("SendDLQ", "SendQueue"),
     "decide": ("DecideDLQ", "EventBus"),
     "feedback": ("FeedbackDLQ", None),
+    "feedback-retry": ("FeedbackRetryDLQ", "FeedbackRetryQueue"),
 }
 BODY_SHOWN = 400  # characters of a parked record's body shown by `dlq inspect`
 

@@ -198,6 +198,13 @@ def test_negative_delivery_feedback_from_a_gold_customer_routes_high_and_alerts(
         eventbridge("feedback.received", "c-ann", "fb-1", **detail), lambda_context
     )
     env = demo_data.environment()
+    # `herald routes tail` shows it as an agent's tool would (peeking: it stays on the queue)
+    from herald_dev import routes as routes_cli
+
+    lines: list[str] = []
+    assert routes_cli.tail({"high": env["ROUTE_HIGH_QUEUE_URL"]}, echo=lines.append) == 1
+    assert "vip-care" in lines[0] and "c-ann tier gold value 1840" in lines[0]
+    assert "negative about delivery" in lines[0]
     found = (
         boto3.client("sqs")
         .receive_message(QueueUrl=env["ROUTE_HIGH_QUEUE_URL"])
@@ -236,7 +243,7 @@ def test_the_route_contract_refuses_a_message_without_its_summary_or_sla():
         event_name="feedback.complaint",
         event_id="e-1",
         detail={"customer_id": "c-1"},
-        customer=route.customer_summary(None, "c-1", []),
+        summary=route.customer_summary(None, "c-1", []),
         now=datetime(2026, 11, 24, 14, 0, tzinfo=UTC),
     )
     assert _route_contract_errors(message) == []

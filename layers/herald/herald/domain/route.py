@@ -40,7 +40,7 @@ def route_message(
     event_name: str,
     event_id: str,
     detail: dict,
-    customer: dict,
+    summary: dict,
     now: datetime,
 ) -> dict[str, Any]:
     """The message a route puts on its queue (the documented contract)."""
@@ -51,8 +51,8 @@ def route_message(
         "reason": reason,
         "created_at": iso(now),
         "sla_deadline": iso(now + SLA.get(priority, SLA["normal"])),
-        "customer_id": customer["customer_id"],
-        "customer": customer,
+        "customer_id": summary["customer_id"],
+        "customer": summary,
         "event_name": event_name,
         "event_id": event_id,
         "event": detail,

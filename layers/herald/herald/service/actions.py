@@ -65,9 +65,7 @@ def _route_message(event: Event, rule_id: str, action: RouteAction) -> dict:
         event_name=event.name,
         event_id=event.event_id,
         detail=event.detail,
-        customer=route.customer_summary(
-            state.context if state else None, event.customer_id, recent
-        ),
+        summary=route.customer_summary(state.context if state else None, event.customer_id, recent),
         now=utcnow(),
     )
 

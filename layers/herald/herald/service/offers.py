@@ -91,7 +91,7 @@ def arbitrate(
     offers: list[CompiledOffer],
     *,
     customer_id: str,
-    customer_context: dict,
+    profile: dict,
     placement: str,
     request_context: dict,
     limit: int,
@@ -104,7 +104,7 @@ def arbitrate(
 ) -> tuple[OfferDecision, list[dict]]:
     """The decision over ``offers`` (no I/O): the trace and the rendered offers shown."""
     arm = Arm.CONTROL if arbitration.in_random_control(customer_id, now) else Arm.LEARNT
-    context = {"customer": customer_context, "event": request_context, "now": iso(now)}
+    context = {"customer": profile, "event": request_context, "now": iso(now)}
     scored: list[tuple[str, arbitration.Factors]] = []
     considered: dict[str, Considered] = {}
     by_id: dict[str, CompiledOffer] = {}
@@ -152,7 +152,7 @@ def arbitrate(
         scored.append((offer.id, factors))
         considered[offer.id] = Considered(offer.id, offer.version, factors=factors)
     render_context = {
-        "customer": customer_context,
+        "customer": profile,
         "event": request_context,
         "decision": {"id": decision_id, "placement": placement},
     }
@@ -204,14 +204,12 @@ def decide(body: Any, *, rng: random.Random | None = None, now: datetime | None 
     offers = offer_catalogue.offers_for(placement)
     reads = offer_data.customer_and_log(customer_id)  # AWS call 1
     evidence = offer_data.evidence(placement) if offers else {}  # AWS call 2
-    customer_context = (
-        reads.customer.context if reads.customer else unknown_customer(customer_id).to_doc()
-    )
+    profile = reads.customer.context if reads.customer else unknown_customer(customer_id).to_doc()
     decision_id = uuid.uuid4().hex
     decision, shown = arbitrate(
         offers,
         customer_id=customer_id,
-        customer_context=customer_context,
+        profile=profile,
         placement=placement,
         request_context=request_context,
         limit=limit,
