@@ -186,3 +186,15 @@ def test_offer_expressions_are_checked_for_meaning():
     with pytest.raises(ValidationError) as err:
         offer_catalogue.check({**base, "content": {"web-home": {"headline": "{% if %}"}}})
     assert err.value.field == "content.web-home.headline"
+
+
+def test_a_draw_with_much_evidence_keeps_the_posteriors_mean_and_spread():
+    # Given 20,000 impressions and 2,000 accepts (the normal approximation's range)
+    evidence = Evidence(20_000, 2_000)
+    rng = random.Random(9)
+    draws = [evidence.sample(rng) for _ in range(4000)]
+    mean = sum(draws) / len(draws)
+    spread = (sum((d - mean) ** 2 for d in draws) / len(draws)) ** 0.5
+    a, b = evidence.alpha, evidence.beta
+    assert mean == pytest.approx(a / (a + b), abs=0.0005)
+    assert spread == pytest.approx((a * b / ((a + b) ** 2 * (a + b + 1))) ** 0.5, rel=0.1)

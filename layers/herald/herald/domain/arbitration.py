@@ -36,7 +36,7 @@ def in_random_control(customer_id: str, when: datetime, share: float = CONTROL_S
     return int.from_bytes(digest[:8], "big") / _HASH_SPACE < share
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per eligible offer on the hot path: not frozen, for speed
 class Factors:
     """The factors of one offer's score, as the response and the trace show them."""
 

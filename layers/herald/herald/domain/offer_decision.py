@@ -23,7 +23,7 @@ class Filtered(StrEnum):
     FAILED = "failed"  # an expression or template failed on this customer
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per offer of the placement per decision: not frozen, for speed
 class Considered:
     offer_id: str
     version: int

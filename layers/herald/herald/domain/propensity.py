@@ -9,11 +9,13 @@ observed rate, so the better offer wins most draws.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
 PRIOR_ACCEPTS = 1.0
 PRIOR_MISSES = 1.0
+NORMAL_FROM = 30.0  # accepts and misses above which a draw uses the normal approximation
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,5 +40,15 @@ class Evidence:
         return self.alpha / (self.alpha + self.beta)
 
     def sample(self, rng: random.Random) -> float:
-        """One Thompson draw from the posterior."""
-        return rng.betavariate(self.alpha, self.beta)
+        """One Thompson draw from the posterior.
+
+        With plenty of evidence on both sides (``alpha`` and ``beta`` over
+        :data:`NORMAL_FROM`) the Beta is drawn through its normal approximation (same mean and
+        variance, clipped to [0, 1]): indistinguishable at that size, and one ``gauss`` instead
+        of two gamma draws, which is most of an arbitration's time over a hundred offers."""
+        a, b = self.alpha, self.beta
+        if a > NORMAL_FROM and b > NORMAL_FROM:
+            n = a + b
+            draw = rng.gauss(a / n, math.sqrt(a * b / (n * n * (n + 1))))
+            return min(1.0, max(0.0, draw))
+        return rng.betavariate(a, b)

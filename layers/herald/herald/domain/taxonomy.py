@@ -46,18 +46,28 @@ class Topic:
     when: str | None = None
     doc: dict = field(default_factory=dict, compare=False)
 
-    def matches(self, text_words: list[str]) -> list[str]:
-        """The phrases and keywords of this topic found in ``text_words`` (empty: no match)."""
-        found = []
-        stems = {_stem(w) for w in text_words} | set(text_words)
-        for keyword in sorted(self.keywords):
-            if keyword in stems:
-                found.append(keyword)
-        joined = " " + " ".join(text_words) + " "
+    def matches(self, text: Words) -> list[str]:
+        """The phrases and keywords of this topic found in ``text`` (empty: no match)."""
+        found = sorted(self.keywords & text.stems)
         for phrase in self.phrases:
-            if " " + " ".join(phrase) + " " in joined:
+            if " " + " ".join(phrase) + " " in text.joined:
                 found.append(" ".join(phrase))
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A text prepared for matching once, whatever the number of topics."""
+
+    stems: frozenset[str]  # each word and its stem
+    joined: str  # the words, space-separated, with a space at both ends
+
+    @classmethod
+    def of(cls, text_words: list[str]) -> Words:
+        return cls(
+            frozenset(text_words) | {_stem(w) for w in text_words},
+            " " + " ".join(text_words) + " ",
+        )
 
 
 @dataclass(frozen=True, slots=True)

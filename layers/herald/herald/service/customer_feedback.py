@@ -26,7 +26,7 @@ from herald.domain.clock import iso, parse_time, utcnow
 from herald.domain.customer import unknown_customer
 from herald.domain.document import ValidationError
 from herald.domain.feedback import Analysis, Feedback, Sentiment
-from herald.domain.taxonomy import Taxonomy, Topic, parse_taxonomy, words
+from herald.domain.taxonomy import Taxonomy, Topic, Words, parse_taxonomy, words
 from herald.errors import HeraldError
 from herald.expressions import Condition
 from herald.runtime import register_cache
@@ -105,10 +105,10 @@ def match_topics(
     text: str, key_phrases: tuple[str, ...], context: dict, topics: list[CompiledTopic]
 ) -> list[dict]:
     """The topics the feedback is about: each with the terms that matched."""
-    text_words = words(text) + [w for p in key_phrases for w in words(p)]
+    prepared = Words.of(words(text) + [w for p in key_phrases for w in words(p)])
     found = []
     for compiled in topics:
-        terms = compiled.topic.matches(text_words)
+        terms = compiled.topic.matches(prepared)
         if not terms:
             continue
         if compiled.condition is not None:

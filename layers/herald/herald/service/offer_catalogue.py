@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from herald import expressions
 from herald.domain.document import PositionedError, ValidationError
 from herald.domain.offer import Offer, parse_offer
+from herald.domain.policy import OfferPolicy
 from herald.expressions import Condition
 from herald.rendering.templates import compile_template
 from herald.runtime import register_cache
@@ -27,6 +28,7 @@ class CompiledOffer:
     value: Condition | float
     context_weight: Condition | float
     plan: dict  # the context paths its expressions read (projection plan)
+    paths: frozenset = frozenset()  # the same paths: offers reading the same share a projection
 
 
 def _expression(text: str, field: str, *, number: bool) -> Condition:
@@ -62,7 +64,8 @@ def compile_offer(offer: Offer) -> CompiledOffer:
     for found in (eligibility, value, weight):
         if isinstance(found, Condition):
             paths |= found.paths
-    return CompiledOffer(offer, eligibility, value, weight, expressions.plan(frozenset(paths)))
+    key = frozenset(paths)
+    return CompiledOffer(offer, eligibility, value, weight, expressions.plan(key), key)
 
 
 def check(doc: dict) -> CompiledOffer:
@@ -71,13 +74,16 @@ def check(doc: dict) -> CompiledOffer:
 
 
 class _Catalogue(dict):
-    """placement → compiled live offers; ``loaded_at`` the monotonic time of the last load."""
+    """placement → compiled live offers; ``loaded_at`` the monotonic time of the last load;
+    ``rules`` the contact policy's offers block, reloaded with them."""
 
     loaded_at: float = -1e9
+    rules: OfferPolicy | None = None
 
     def clear(self) -> None:
         super().clear()
         self.loaded_at = -1e9
+        self.rules = None
 
 
 _catalogue = register_cache(_Catalogue())
@@ -91,15 +97,17 @@ def by_placement(offers: list[CompiledOffer]) -> dict[str, list[CompiledOffer]]:
     return index
 
 
-def install(offers: list[CompiledOffer]) -> None:
+def install(offers: list[CompiledOffer], rules: OfferPolicy | None = None) -> None:
     """Replace the cached catalogue (a reload, or a bench/test with offers of its own)."""
     _catalogue.clear()
     _catalogue.update(by_placement(offers))
+    _catalogue.rules = rules
     _catalogue.loaded_at = time.monotonic()
 
 
 def _load() -> None:
-    from herald.dal.versions import offers as offer_store  # noqa: PLC0415 — I/O only here
+    from herald.dal import contact_policy  # noqa: PLC0415 — I/O only here
+    from herald.dal.versions import offers as offer_store  # noqa: PLC0415
 
     compiled = []
     for version in offer_store.live():
@@ -107,11 +115,21 @@ def _load() -> None:
             compiled.append(compile_offer(parse_offer(version.doc, version.version)))
         except ValidationError:
             continue  # checked on save; an offer that no longer compiles is left out
-    install(compiled)
+    install(compiled, contact_policy.current().offers)
+
+
+def _fresh() -> None:
+    if time.monotonic() - _catalogue.loaded_at > settings().offers_refresh_seconds:
+        _load()
 
 
 def offers_for(placement: str) -> list[CompiledOffer]:
     """The live offers of ``placement`` (reloading the catalogue when it is stale)."""
-    if time.monotonic() - _catalogue.loaded_at > settings().offers_refresh_seconds:
-        _load()
+    _fresh()
     return _catalogue.get(placement, [])
+
+
+def offer_policy() -> OfferPolicy:
+    """The contact policy's offers block, as loaded with the catalogue."""
+    _fresh()
+    return _catalogue.rules or OfferPolicy()

@@ -17,7 +17,6 @@ from typing import Any
 
 from herald import expressions
 from herald.aws import after_response
-from herald.dal import contact_policy
 from herald.dal import offers as offer_data
 from herald.dal.versions import offers as offer_store
 from herald.domain import arbitration, policy, statistics
@@ -38,6 +37,7 @@ DEFAULT_LIMIT = 3
 MAX_CUSTOMER_ID = 128
 TRACE_READ_TRIES = 3  # the trace is written just after the response: an outcome may race it
 _rng = random.SystemRandom()
+NO_EVIDENCE = Evidence()
 
 
 def _request(body: Any) -> tuple[str, str, dict, int]:
@@ -96,7 +96,7 @@ def arbitrate(
     request_context: dict,
     limit: int,
     log: tuple,
-    evidence: dict[str, dict[str, Evidence]],
+    evidence: dict[str, Evidence],
     rules: policy.OfferPolicy,
     now: datetime,
     rng: random.Random,
@@ -105,6 +105,10 @@ def arbitrate(
     """The decision over ``offers`` (no I/O): the trace and the rendered offers shown."""
     arm = Arm.CONTROL if arbitration.in_random_control(customer_id, now) else Arm.LEARNT
     context = {"customer": profile, "event": request_context, "now": iso(now)}
+    history: dict[str, list] = {}
+    for entry in log:  # the offer log, per offer: most offers of a placement have none
+        history.setdefault(entry.offer_id, []).append(entry)
+    projections: dict[frozenset, dict] = {}
     scored: list[tuple[str, arbitration.Factors]] = []
     considered: dict[str, Considered] = {}
     by_id: dict[str, CompiledOffer] = {}
@@ -116,13 +120,18 @@ def arbitrate(
                 offer.id, offer.version, filtered=Filtered.NOT_VALID, reason="outside valid"
             )
             continue
-        resting = policy.offer_resting(rules, log, offer.id, now)
+        seen_before = history.get(offer.id)
+        resting = (
+            policy.offer_resting(rules, tuple(seen_before), offer.id, now) if seen_before else None
+        )
         if resting:
             considered[offer.id] = Considered(
                 offer.id, offer.version, filtered=Filtered.RESTING, reason=resting
             )
             continue
-        projected = expressions.project(context, compiled.plan)
+        projected = projections.get(compiled.paths)
+        if projected is None:
+            projected = projections[compiled.paths] = expressions.project(context, compiled.plan)
         try:
             if (
                 compiled.eligibility is not None
@@ -135,19 +144,22 @@ def arbitrate(
                     reason="eligibility false",
                 )
                 continue
-            value = _factor(compiled.value, projected, "value")
-            weight = _factor(compiled.context_weight, projected, "context_weight")
+            value = compiled.value
+            if type(value) is not float:
+                value = _factor(value, projected, "value")
+            weight = compiled.context_weight
+            if type(weight) is not float:
+                weight = _factor(weight, projected, "context_weight")
         except HeraldError as exc:  # over budget, a type error on this customer's data
             considered[offer.id] = Considered(
                 offer.id, offer.version, filtered=Filtered.FAILED, reason=exc.message
             )
             continue
-        seen = evidence.get(offer.id, {})
-        total = Evidence(
-            sum(e.impressions for e in seen.values()), sum(e.accepts for e in seen.values())
-        )
         factors = arbitration.score(
-            total.sample(rng), max(value, 0.0), max(weight, -1.0), offer.lever
+            evidence.get(offer.id, NO_EVIDENCE).sample(rng),
+            max(value, 0.0),
+            max(weight, -1.0),
+            offer.lever,
         )
         scored.append((offer.id, factors))
         considered[offer.id] = Considered(offer.id, offer.version, factors=factors)
@@ -203,7 +215,14 @@ def decide(body: Any, *, rng: random.Random | None = None, now: datetime | None 
     now = now or utcnow()
     offers = offer_catalogue.offers_for(placement)
     reads = offer_data.customer_and_log(customer_id)  # AWS call 1
-    evidence = offer_data.evidence(placement) if offers else {}  # AWS call 2
+    by_arm = offer_data.evidence(placement) if offers else {}  # AWS call 2
+    # Both arms are evidence of an offer's appeal (the control group only ranks differently).
+    evidence = {
+        offer_id: Evidence(
+            sum(e.impressions for e in arms.values()), sum(e.accepts for e in arms.values())
+        )
+        for offer_id, arms in by_arm.items()
+    }
     profile = reads.customer.context if reads.customer else unknown_customer(customer_id).to_doc()
     decision_id = uuid.uuid4().hex
     decision, shown = arbitrate(
@@ -215,7 +234,7 @@ def decide(body: Any, *, rng: random.Random | None = None, now: datetime | None 
         limit=limit,
         log=reads.log,
         evidence=evidence,
-        rules=contact_policy.current().offers,
+        rules=offer_catalogue.offer_policy(),
         now=now,
         rng=rng or _rng,
         decision_id=decision_id,
@@ -260,7 +279,7 @@ def outcome(decision_id: str, body: Any, now: datetime | None = None) -> dict:
         raise ValidationError(
             f"offer {offer_id} was not shown in decision {decision_id}", field="offer_id"
         )
-    rules = contact_policy.current().offers
+    rules = offer_catalogue.offer_policy()
     counted = offer_data.record_outcome(
         decision_id,
         trace["customer_id"],
