@@ -231,7 +231,12 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.dir}: {len(found)} problem(s)", file=sys.stderr)
         return FAILED
     contents, rules = rulesfiles.validate_dir(args.dir)
-    print(f"{args.dir}: {len(contents)} contents and {len(rules)} rules are valid")
+    others = rulesfiles.validate_others(args.dir)
+    offers = sum(1 for o in others if o.kind == "offers")
+    print(
+        f"{args.dir}: {len(contents)} contents, {len(rules)} rules, {offers} offers and "
+        f"{len(others) - offers} taxonomies are valid"
+    )
     return OK
 
 
