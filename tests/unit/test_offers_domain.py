@@ -198,3 +198,9 @@ def test_a_draw_with_much_evidence_keeps_the_posteriors_mean_and_spread():
     a, b = evidence.alpha, evidence.beta
     assert mean == pytest.approx(a / (a + b), abs=0.0005)
     assert spread == pytest.approx((a * b / ((a + b) ** 2 * (a + b + 1))) ** 0.5, rel=0.1)
+
+
+def test_an_absurdly_long_duration_is_refused_not_crashed_on():
+    with pytest.raises(ValidationError) as err:
+        policy.parse_policy({"offers": {"within": "PT99999999999999999999999S"}})
+    assert err.value.field == "offers.within"
