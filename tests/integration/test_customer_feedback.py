@@ -250,3 +250,15 @@ def test_the_route_contract_refuses_a_message_without_its_summary_or_sla():
     assert message["sla_deadline"] == "2026-11-25T14:00:00.000Z"  # normal: 24 hours
     assert _route_contract_errors({k: v for k, v in message.items() if k != "sla_deadline"})
     assert _route_contract_errors({**message, "customer": {"customer_id": "c-1"}})
+
+
+def test_raw_feedback_reaches_the_feedback_function_and_never_the_rules():
+    from herald_dev.local import template as tpl
+
+    resources = tpl.load()["Resources"]
+    decide = resources["DecideFunction"]["Properties"]["Events"]["CustomerEvents"]
+    feedback = resources["CustomerFeedbackFunction"]["Properties"]["Events"]["FeedbackSubmitted"]
+    assert decide["Properties"]["Pattern"]["detail-type"] == [
+        {"anything-but": ["feedback.submitted"]}
+    ]
+    assert feedback["Properties"]["Pattern"]["detail-type"] == ["feedback.submitted"]
