@@ -82,7 +82,7 @@ def _value(text: str):
         return text
 
 
-def decide_core_figures(decisions: int = 3000) -> dict:
+def decide_core_figures(decisions: int = 2000) -> dict:
     from herald.domain import policy
     from herald.domain.clock import iso
     from herald.domain.offer import OfferContact
@@ -141,7 +141,7 @@ def decide_core_figures(decisions: int = 3000) -> dict:
     }
 
 
-def aws_call_figures(decisions: int = 60) -> dict:
+def aws_call_figures(decisions: int = 40) -> dict:
     import botocore.handlers
 
     from herald import runtime
@@ -203,7 +203,7 @@ SENTENCES = [
 ]
 
 
-def feedback_figures(seconds: float = 2.0) -> dict:
+def feedback_figures(seconds: float = 1.0) -> dict:
     from herald.domain import feedback as fb
     from herald.domain.feedback import Analysis, Sentiment
     from herald.domain.taxonomy import parse_taxonomy
