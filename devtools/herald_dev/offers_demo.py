@@ -88,6 +88,24 @@ def _line(offers: list[dict]) -> str:
     return "  ".join(parts) or "(no eligible offer)"
 
 
+ASKS = 20  # decisions per watched customer, before and after: Thompson draws vary
+
+
+def _firsts(api: _Api, customer_id: str) -> tuple[dict[str, int], list[dict]]:
+    """How often each offer ranked first over ``ASKS`` decisions, and the last ranking."""
+    firsts: dict[str, int] = {}
+    offers: list[dict] = []
+    for _ in range(ASKS):
+        offers = _ranking(api, customer_id)
+        if offers:
+            firsts[offers[0]["offer_id"]] = firsts.get(offers[0]["offer_id"], 0) + 1
+    return dict(sorted(firsts.items(), key=lambda kv: (-kv[1], kv[0]))), offers
+
+
+def _firsts_line(firsts: dict[str, int]) -> str:
+    return ", ".join(f"{offer} {n}" for offer, n in firsts.items()) or "(no eligible offer)"
+
+
 def run(local) -> None:
     """Print each watched customer's ranking before and after the cohort's outcomes."""
     from herald.aws import after_response
@@ -97,9 +115,13 @@ def run(local) -> None:
     api = _Api(local)
     rng = random.Random(11)  # the same shoppers' choices on every run
     print(f"\n▸ real-time offers: {PLACEMENT} for {', '.join(WATCHED)}, before and after outcomes")
-    before = {c: _ranking(api, c) for c in WATCHED}
-    for customer_id, offers in before.items():
-        print(f"  before  {customer_id:7} {_line(offers)}")
+    print(f"  (first place over {ASKS} asks each; then one ranking with its factors)")
+    before = {}
+    for customer_id in WATCHED:
+        firsts, offers = _firsts(api, customer_id)
+        before[customer_id] = firsts
+        print(f"  before  {customer_id:7} first: {_firsts_line(firsts)}")
+        print(f"                  {_line(offers)}")
     for profile in _shoppers():
         customers.upsert(parse_customer(profile))
     shown = accepted = 0
@@ -124,10 +146,9 @@ def run(local) -> None:
     rates = ", ".join(f"{k} {v:.0%}" for k, v in ACCEPT_RATES.items())
     print(f"  {COHORT} shoppers saw {shown} offers and accepted {accepted} ({rates})")
     for customer_id in WATCHED:
-        after = _ranking(api, customer_id)
-        print(f"  after   {customer_id:7} {_line(after)}")
-        old = [o["offer_id"] for o in before[customer_id]]
-        new = [o["offer_id"] for o in after]
-        change = "unchanged" if old == new else f"{' > '.join(old)}  →  {' > '.join(new)}"
-        print(f"  ranking {customer_id:7} {change}")
+        firsts, offers = _firsts(api, customer_id)
+        print(f"  after   {customer_id:7} first: {_firsts_line(firsts)}")
+        print(f"                  {_line(offers)}")
+        old, new = _firsts_line(before[customer_id]), _firsts_line(firsts)
+        print(f"  ranking {customer_id:7} first places {old}  →  {new}")
     after_response.drain()
