@@ -12,6 +12,7 @@ Figures and goals (issues 2-4):
   aws_calls_per_outcome <= 2, stats_read_calls <= 2, cost_per_1k_emails_usd <= 0.110,
   hot_item_max_writes_per_s < 1,000 at 3,000 outcomes/s              (bench/outcomes.py)
   console_js_css_kb <= 150, console_first_page_ms <= 1000         (bench/console.py, Chromium)
+  decide_api_core_p99_ms <= 2, decide_api_aws_calls <= 2, feedback_per_s   (bench/offers.py)
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def main() -> int:
         ("guardrails", "guardrails: fault run, policy cost"),
         ("outcomes", "outcomes: SES events recorded, hot counters, stats read, cost model"),
         ("console", "console: JS/CSS shipped, first page usable (headless Chromium)"),
+        ("offers", "offers and feedback: decide core p99, AWS calls per decision, feedback/s"),
     ):
         module = _optional(name)
         if module is not None:
@@ -160,6 +162,18 @@ def _summary(r: dict) -> str:
                 f"[{check(r['console_first_page_ms'] <= 1000)}] console first page usable: "
                 f"{r['console_first_page_ms']} ms, rules list signed in {r['console_rules_list_ms']} ms (goal <= 1000)"
             )
+    if "decide_api_core_p99_ms" in r:
+        lines.append(
+            f"[{check(r['decide_api_core_p99_ms'] <= 2)}] decide API core: p99 "
+            f"{r['decide_api_core_p99_ms']} ms, p50 {r['decide_api_core_p50_ms']} ms over "
+            f"{r['decide_api_offers_per_placement']} offers per placement (goal <= 2)"
+        )
+        lines.append(
+            f"[{check(r['decide_api_aws_calls'] <= 2)}] decide API: {r['decide_api_aws_calls']} "
+            f"AWS calls per decision {r['decide_api_aws_calls_by_operation']}, trace written "
+            f"after the response (goal <= 2)"
+        )
+        lines.append(f"[ -- ] feedback in-process: {r['feedback_per_s']}/s")
     lines.append(
         f"[{check(r['bench_seconds'] <= 120)}] bench took {r['bench_seconds']} s (goal <= 120)"
     )

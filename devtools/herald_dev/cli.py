@@ -192,6 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     from herald_dev import operations  # login, users add, events put, status
 
     operations.register(commands)
+    from herald_dev import routes  # routes tail
+
+    routes.register(commands)
     return parser
 
 
@@ -228,7 +231,12 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.dir}: {len(found)} problem(s)", file=sys.stderr)
         return FAILED
     contents, rules = rulesfiles.validate_dir(args.dir)
-    print(f"{args.dir}: {len(contents)} contents and {len(rules)} rules are valid")
+    others = rulesfiles.validate_others(args.dir)
+    offers = sum(1 for o in others if o.kind == "offers")
+    print(
+        f"{args.dir}: {len(contents)} contents, {len(rules)} rules, {offers} offers and "
+        f"{len(others) - offers} taxonomies are valid"
+    )
     return OK
 
 
@@ -293,6 +301,7 @@ DLQS = {
     "send": ("SendDLQ", "SendQueue"),
     "decide": ("DecideDLQ", "EventBus"),
     "feedback": ("FeedbackDLQ", None),
+    "feedback-retry": ("FeedbackRetryDLQ", "FeedbackRetryQueue"),
 }
 BODY_SHOWN = 400  # characters of a parked record's body shown by `dlq inspect`
 
@@ -442,6 +451,9 @@ def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
     from herald_dev import outcomes_demo
 
     stats_tables = outcomes_demo.run(local)
+    from herald_dev import offers_demo
+
+    offers_demo.run(local)
     return _demo_summary(local, closing=stats_tables)
 
 

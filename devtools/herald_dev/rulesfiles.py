@@ -4,6 +4,8 @@ Layout (one document per file, named after its id)::
 
     rules/contents/<content-id>.yaml   # a content document (docs/rules-reference.md)
     rules/rules/<rule-id>.yaml         # a rule (docs/rules-reference.md)
+    rules/offers/<offer-id>.yaml       # an offer (placements, eligibility, value, lever, content)
+    rules/taxonomies/<id>.yaml         # a feedback taxonomy (topics: phrases, keywords, when)
 
 ``validate_dir`` runs the checks the admin API runs on save (shape, ZEN expressions, Liquid
 templates, content references and channels), across files, and names file and field of every
@@ -27,11 +29,56 @@ import yaml
 
 from herald import expressions, rendering
 from herald.domain.content import CONTENT_FIELDS, Content, parse_content
+from herald.domain.offer import OFFER_FIELDS
 from herald.domain.rule import RULE_FIELDS, Rule, parse_rule
+from herald.domain.taxonomy import TAXONOMY_FIELDS
 from herald.domain.version import State
 from herald.errors import HeraldError, NotFound
 
-KINDS = ("contents", "rules")  # load order: rules reference contents
+KINDS = ("contents", "rules", "offers", "taxonomies")  # load order: rules reference contents
+OTHER_KINDS = ("offers", "taxonomies")  # documents that reference nothing: checked on their own
+
+
+def _check_other(kind: str, doc: dict) -> dict:
+    """The normal document of an offer or a taxonomy (checked for meaning, as on save)."""
+    if kind == "offers":
+        from herald.service import offer_catalogue
+
+        return offer_catalogue.check(doc).offer.to_doc()
+    from herald.service import customer_feedback
+
+    return customer_feedback.check(doc).to_doc()
+
+
+@dataclass(frozen=True)
+class OtherDocument:
+    """An offer or a taxonomy, normal form; ``to_doc`` as contents and rules have it."""
+
+    kind: str
+    id: str
+    doc: dict
+
+    def to_doc(self) -> dict:
+        return self.doc
+
+
+def validate_others(path: Path | str) -> list[OtherDocument]:
+    """The offers and taxonomies of the directory; raise :class:`InvalidRules` like
+    :func:`validate_dir` (which checks them too)."""
+    docs, found = _read_dir(Path(path))
+    out = []
+    for item in docs:
+        if item.kind not in OTHER_KINDS:
+            continue
+        try:
+            out.append(OtherDocument(item.kind, item.doc["id"], _check_other(item.kind, item.doc)))
+        except HeraldError as exc:
+            found.append(Problem(str(item.path), exc.field, exc.message))
+    if found:
+        raise InvalidRules(found)
+    return out
+
+
 SUFFIXES = (".yaml", ".yml")
 HTTP_TIMEOUT_S = 30
 
@@ -154,7 +201,9 @@ def _check(path: Path) -> tuple[list[Content], list[Rule], list[Problem]]:
     rules: list[tuple[Rule, Path]] = []
     for item in docs:
         try:
-            if item.kind == "contents":
+            if item.kind in OTHER_KINDS:
+                _check_other(item.kind, item.doc)
+            elif item.kind == "contents":
                 content = parse_content(item.doc)
                 rendering.check_content(content)
                 contents[content.id] = content
@@ -194,6 +243,8 @@ def _reference_problems(
 
 def _normal(kind: str, doc: dict) -> dict:
     """The canonical, JSON-safe form of a document (YAML dates become ISO strings)."""
+    if kind in OTHER_KINDS:
+        return _check_other(kind, doc)
     return (parse_content(doc) if kind == "contents" else parse_rule(doc)).to_doc()
 
 
@@ -208,16 +259,23 @@ def load_into_tables(
     from herald.dal import versions  # lazily: validate and push need no pynamodb
 
     contents, rules = validate_dir(path)
+    others = validate_others(path)
     done = []
     for kind, store, items in (
         ("contents", versions.contents, contents),
         ("rules", versions.rules, rules),
+        ("offers", versions.offers, [o for o in others if o.kind == "offers"]),
+        ("taxonomies", versions.taxonomies, [o for o in others if o.kind == "taxonomies"]),
     ):
         for item in items:
             version, what = _upsert_version(store, kind, item.to_doc(), user)
-            echo(f"  {kind[:-1]:7} {item.id:28} v{version} {what}")
+            echo(f"  {_singular(kind):7} {item.id:28} v{version} {what}")
             done.append((kind, item.id, version, what))
     return done
+
+
+def _singular(kind: str) -> str:
+    return "taxonomy" if kind == "taxonomies" else kind[:-1]
 
 
 def _upsert_version(store: Any, kind: str, doc: dict, user: str) -> tuple[int, str]:
@@ -286,7 +344,12 @@ def _doc_of(kind: str, body: Any) -> dict:
     """The document in an admin API answer: under ``doc``, or the answer's own fields."""
     if isinstance(body, dict) and isinstance(body.get("doc"), dict):
         return body["doc"]
-    allowed = CONTENT_FIELDS if kind == "contents" else RULE_FIELDS
+    allowed = {
+        "contents": CONTENT_FIELDS,
+        "rules": RULE_FIELDS,
+        "offers": OFFER_FIELDS,
+        "taxonomies": TAXONOMY_FIELDS,
+    }[kind]
     return {k: v for k, v in (body or {}).items() if k in allowed}
 
 
@@ -323,15 +386,21 @@ def push(
     from herald_dev import tokens
 
     contents, rules = validate_dir(path)
+    others = validate_others(path)
     client = AdminClient(api_url, token)
     publisher = AdminClient(api_url, publish_token) if publish_token else client
     groups = tokens.groups_of(publish_token or token)
     may_publish = groups is None or "approvers" in groups  # None: the token doesn't say; try
     done = []
-    for kind, items in (("contents", contents), ("rules", rules)):
+    for kind, items in (
+        ("contents", contents),
+        ("rules", rules),
+        ("offers", [o for o in others if o.kind == "offers"]),
+        ("taxonomies", [o for o in others if o.kind == "taxonomies"]),
+    ):
         for item in items:
             version, what = _push_one(client, publisher, kind, item.to_doc(), may_publish, dry_run)
-            echo(f"  {kind[:-1]:7} {item.id:28} v{version} {what}")
+            echo(f"  {_singular(kind):7} {item.id:28} v{version} {what}")
             done.append((kind, item.id, version, what))
     waiting = [d for d in done if d[3].endswith(APPROVER_MUST_PUBLISH)]
     if waiting:

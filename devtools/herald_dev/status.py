@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 from herald_dev.target import Target
 
-DLQS = {"send": "SendDLQ", "decide": "DecideDLQ", "feedback": "FeedbackDLQ"}
+DLQS = {
+    "send": "SendDLQ",
+    "decide": "DecideDLQ",
+    "feedback": "FeedbackDLQ",
+    "feedback-retry": "FeedbackRetryDLQ",
+}
 LIVE_CHANGES = ("publish", "rollback", "pause", "archive")
 
 

@@ -15,6 +15,7 @@ from herald.admin.routes import (
     contents,
     events,
     history,
+    offers,
     policy,
     rules,
     simulation,
@@ -67,6 +68,9 @@ app.include_router(history.router, prefix="/admin")
 app.include_router(stats.router, prefix="/admin")
 app.include_router(approvals.router, prefix="/admin")
 app.include_router(validation.router, prefix="/admin")
+app.include_router(offers.offers, prefix="/admin/offers")
+app.include_router(offers.taxonomies, prefix="/admin/taxonomies")
+app.include_router(offers.feedback, prefix="/admin")
 app.enable_swagger(path="/admin/swagger", title=TITLE, description=DESCRIPTION)
 
 

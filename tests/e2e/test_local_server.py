@@ -205,6 +205,46 @@ def test_rules_push_then_pull_round_trips_the_rules_directory(server, tmp_path):
     for item in (*original_contents, *original_rules):
         assert by_id[item.id] == item.to_doc()
 
+    # And offers and taxonomies round-trip too
+    ours = {(o.kind, o.id): o.doc for o in rulesfiles.validate_others(tpl.REPO_ROOT / "rules")}
+    theirs = {(o.kind, o.id): o.doc for o in rulesfiles.validate_others(tmp_path)}
+    assert ours and theirs == ours
+
+
+def test_decide_outcome_and_feedback_are_served_with_iam_auth(server):
+    # Given the example offers live (pushed and published) and Ann's profile
+    rulesfiles.push(
+        tpl.REPO_ROOT / "rules",
+        server,
+        "local:ops:marketers,approvers",
+        echo=lambda _: None,
+        publish_token="local:ada:approvers",
+    )
+    ann = {"email": "ann@example.com", "attributes": {"first_name": "Ann", "tier": "gold"}}
+    assert _call(server, "PUT", "/customers/c-ann-e2e", ann, INGEST)[0] in (200, 201)
+    # When the app's cart screen asks for offers
+    request = {"customer_id": "c-ann-e2e", "placement": "app-cart", "context": {"cart_total": 80}}
+    assert _call(server, "POST", "/decide", request, None)[0] == 401  # IAM: a caller is needed
+    status, body = _call(server, "POST", "/decide", request, INGEST)
+    # Then ranked, rendered offers come back, and an outcome is counted once
+    assert status == 200, body
+    assert "free-shipping-gold" in [o["offer_id"] for o in body["offers"]]
+    shown = body["offers"][0]["offer_id"]
+    outcome = {"offer_id": shown, "outcome": "impression"}
+    path = f"/decide/{body['decision_id']}/outcome"
+    for _ in range(20):  # the trace is written just after the response
+        status, counted = _call(server, "POST", path, outcome, INGEST)
+        if status != 404:
+            break
+        time.sleep(0.1)
+    assert (status, counted["counted"]) == (200, True)
+    assert _call(server, "POST", path, outcome, INGEST)[1]["counted"] is False
+    # And feedback is accepted (moto's Comprehend, or the fallback when it has no answer)
+    feedback = {"customer_id": "c-ann-e2e", "channel": "chat", "text": "The parcel never arrived."}
+    status, answer = _call(server, "POST", "/feedback", feedback, INGEST)
+    assert status == 200, answer
+    assert "delivery" in answer["topics"]
+
 
 # --------------------------------------------------------------------------- under stress
 

@@ -508,7 +508,7 @@ def test_audit_query_validation_and_filters(api, live_content):
     # Each mistake is named: the field, and what was expected
     status, body = api("GET", "/admin/audit", query={"entity": "nope", "id": "x"})
     assert (status, body["error"]["field"]) == (422, "entity")
-    assert "'rule', 'content' or 'policy'" in body["error"]["message"]
+    assert "'rule', 'content', 'policy', 'offer' or 'taxonomy'" in body["error"]["message"]
     status, body = api("GET", "/admin/audit", query={"limit": "0"})
     assert (status, body["error"]["field"]) == (422, "limit")
     assert "greater than or equal to 1" in body["error"]["message"]
@@ -773,6 +773,23 @@ def test_openapi_document_lists_every_route(api):
         ("/admin/contents/{entity_id}/submit", "post"),
         ("/admin/approvals", "get"),
         ("/admin/me", "get"),
+        # offers and feedback taxonomies (versioned like contents), offer stats, feedback topics
+        *(
+            (f"/admin/{kind}{suffix}", method)
+            for kind in ("offers", "taxonomies")
+            for suffix, method in (
+                ("", "get"),
+                ("", "post"),
+                ("/{entity_id}", "get"),
+                ("/{entity_id}", "put"),
+                ("/{entity_id}/versions", "get"),
+                ("/{entity_id}/submit", "post"),
+                ("/{entity_id}/publish", "post"),
+                ("/{entity_id}/rollback", "post"),
+            )
+        ),
+        ("/admin/offers/{entity_id}/stats", "get"),
+        ("/admin/feedback/topics", "get"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
 

@@ -29,4 +29,4 @@ def test_loading_twice_changes_nothing_and_an_edit_makes_a_published_version_2(a
     ruleset.cache.clear()
     live, _ = ruleset.cache.get()
     assert live.rules["order-shipped-sms"].priority == 120
-    assert len(live) == 6
+    assert len(live) == 7

@@ -33,3 +33,11 @@ def test_the_budget_overhead_section_measures_the_engine_with_and_without_the_bu
 
 def test_the_policy_section_checks_a_stored_customer():
     assert _bench("guardrails").policy_us_per_message(calls=20) > 0
+
+
+def test_the_offers_section_arbitrates_and_matches_feedback():
+    bench = _bench("offers")
+    figures = bench.decide_core_figures(decisions=20)
+    assert figures["decide_api_offers_shown_per_decision"] > 0
+    assert figures["decide_api_offers_per_placement"] > 50
+    assert bench.feedback_figures(seconds=0.05)["feedback_topics_per_feedback"] > 0

@@ -61,7 +61,7 @@ def test_any_message_on_any_dead_letter_queue_raises_an_alarm(template):
         for ref in (redrive, function_dlq):
             if ref:
                 targets.add(ref["Fn::GetAtt"][0])
-    assert targets == {"SendDLQ", "DecideDLQ", "FeedbackDLQ"}
+    assert targets == {"SendDLQ", "DecideDLQ", "FeedbackDLQ", "FeedbackRetryDLQ"}
     watched = {
         _dimension(p, "QueueName")["Fn::GetAtt"][0]
         for p in _alarms(template).values()

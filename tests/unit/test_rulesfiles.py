@@ -22,6 +22,7 @@ def test_the_example_rules_are_valid():
         "winter-sale-b",
     }
     assert {r.id for r in rules} == {
+        "negative-delivery-gold",
         "welcome-on-signup",
         "cart-abandoned-gold",
         "order-shipped-sms",

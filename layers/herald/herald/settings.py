@@ -50,6 +50,10 @@ class Settings:
     trace_ttl_days: int = 90
     two_person_rule: bool = True  # as the template deploys it: another approver publishes
     console_config_param: str = ""  # SSM parameter: the console's sign-in configuration
+    offers_table: str = ""
+    taxonomies_table: str = ""
+    offers_refresh_seconds: float = 5.0
+    feedback_retry_queue_url: str = ""  # how often a warm offers function reloads live offers
 
     def require(self, *names: str) -> Settings:
         missing = [n for n in names if not getattr(self, n)]

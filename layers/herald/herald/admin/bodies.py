@@ -432,6 +432,15 @@ class Guardrail(Body):
     min_sends: int = Field(1000, ge=1, le=1_000_000)
 
 
+class OfferRest(Body):
+    """Offer fatigue: shown ``max_shown`` times within ``within`` without an accept → the
+    offer rests for ``pause_for`` for that customer."""
+
+    max_shown: int = Field(3, ge=1, le=1000)
+    within: Duration = "P7D"
+    pause_for: Duration = "P14D"
+
+
 class Policy(Body):
     """The contact policy. GET's answer may be sent back as is (its read-only fields are
     ignored); ``expected_version`` guards against a lost update."""
@@ -442,6 +451,7 @@ class Policy(Body):
     default_timezone: str = Field("UTC", max_length=64, description="an IANA time zone")
     max_messages_per_event: int = Field(1, ge=0, le=10)
     guardrail: Guardrail = Field(default_factory=Guardrail)
+    offers: OfferRest = Field(default_factory=lambda: OfferRest())
     expected_version: int | None = Field(None, ge=0, le=MAX_VERSION)
     version: int | None = Field(None, description="read-only: ignored")
     updated_at: str | None = Field(None, description="read-only: ignored")
@@ -555,6 +565,7 @@ class PolicyView(Answer):
     default_timezone: str
     max_messages_per_event: int
     guardrail: Guardrail
+    offers: OfferRest | None = None
     version: int = Field(description="0 before the first change; send it back as expected_version")
     updated_at: str | None
     updated_by: str | None
@@ -646,7 +657,7 @@ class EventCatalogue(Answer):
 
 
 class AuditEntry(Answer):
-    entity: Literal["rule", "content", "policy"]
+    entity: Literal["rule", "content", "policy", "offer", "taxonomy"]
     id: str
     action: str
     user: str

@@ -13,7 +13,9 @@ from herald.admin import validation
 from herald.admin.users import APPROVERS, Forbidden, User
 from herald.dal.versions import VersionStore
 from herald.dal.versions import contents as content_store
+from herald.dal.versions import offers as offer_store
 from herald.dal.versions import rules as rule_store
+from herald.dal.versions import taxonomies as taxonomy_store
 from herald.domain.document import ValidationError, check_id
 from herald.domain.rule import parse_rule
 from herald.domain.version import Head, State, Version, check_version
@@ -228,3 +230,27 @@ rules = Versioned(rule_store, validation.rule, _rule_publishable, validation.rul
 contents = Versioned(
     content_store, validation.content, _content_publishable, validation.content_report
 )
+
+
+def _offer_check(doc: dict) -> validation.Checked:
+    from herald.service import offer_catalogue  # noqa: PLC0415 — the offers routes only
+
+    return validation.Checked(offer_catalogue.check(doc).offer)
+
+
+def _offer_publishable(target: Version) -> None:
+    _offer_check(target.doc)
+
+
+def _taxonomy_check(doc: dict) -> validation.Checked:
+    from herald.service import customer_feedback  # noqa: PLC0415
+
+    return validation.Checked(customer_feedback.check(doc))
+
+
+def _taxonomy_publishable(target: Version) -> None:
+    _taxonomy_check(target.doc)
+
+
+offers = Versioned(offer_store, _offer_check, _offer_publishable)
+taxonomies = Versioned(taxonomy_store, _taxonomy_check, _taxonomy_publishable)

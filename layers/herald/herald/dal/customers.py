@@ -198,3 +198,8 @@ def suppression_reason(address: str) -> str | None:
         return SuppressionItem.get(address).reason
     except DoesNotExist:
         return None
+
+
+def state_from_raw(raw: dict) -> CustomerState:
+    """A customer item as a low-level read returned it (a BatchGetItem across tables)."""
+    return _state(CustomerItem.from_raw_data(raw))

@@ -80,11 +80,23 @@ class ContentItem(_Versioned):
         pass
 
 
+class OfferItem(_Versioned):
+    class Meta(_Base.Meta):
+        pass
+
+
+class TaxonomyItem(_Versioned):
+    class Meta(_Base.Meta):
+        pass
+
+
 # Each kind of versioned document and its table (a new kind: a model above, a line here, a
 # binding below and a table in template.yaml).
 VERSIONED_MODELS: dict[VersionedKind, type[_Versioned]] = {
     VersionedKind.RULE: RuleItem,
     VersionedKind.CONTENT: ContentItem,
+    VersionedKind.OFFER: OfferItem,
+    VersionedKind.TAXONOMY: TaxonomyItem,
 }
 
 
@@ -214,6 +226,8 @@ _BINDINGS = {
     SuppressionItem: "suppression_table",
     CatalogueItem: "catalogue_table",
     CounterItem: "counters_table",
+    OfferItem: "offers_table",
+    TaxonomyItem: "taxonomies_table",
 }
 _bound: list = [None]
 

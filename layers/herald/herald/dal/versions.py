@@ -285,3 +285,7 @@ def ruleset_revision() -> int:
         return int(SettingItem.get(RULESET).revision or 0)
     except DoesNotExist:
         return 0
+
+
+offers = VersionStore(VersionedKind.OFFER)
+taxonomies = VersionStore(VersionedKind.TAXONOMY)

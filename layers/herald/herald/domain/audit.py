@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-ENTITIES = ("rule", "content", "policy")
+ENTITIES = ("rule", "content", "policy", "offer", "taxonomy")
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,10 @@ def parse_duration(value: Any, field_name: str) -> timedelta:
             f"{field_name} must be an ISO-8601 duration like P7D or PT12H", field=field_name
         )
     weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
-    span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # "PT99999999999999999999S": far past any limit
+        span = timedelta.max
     if span <= timedelta(0) or span > timedelta(days=366):
         raise ValidationError(
             f"{field_name} must be between 1 second and 366 days", field=field_name

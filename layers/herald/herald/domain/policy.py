@@ -19,6 +19,7 @@ from herald.domain.clock import iso, parse_duration
 from herald.domain.customer import Contact, CustomerState
 from herald.domain.document import ValidationError
 from herald.domain.message import MessageStatus
+from herald.domain.offer import OfferContact, OfferOutcome
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -35,6 +36,9 @@ DEFAULT_POLICY: dict[str, Any] = {
     # Auto-pause of a marketing rule whose mail draws complaints or hard bounces (the mailbox
     # providers' bulk-sender ceiling for complaints is 0.3%), over at least min_sends sends.
     "guardrail": {"complaint_rate": 0.003, "hard_bounce_rate": 0.05, "min_sends": 1000},
+    # Offers (POST /decide): an offer shown max_shown times within `within` without an accept
+    # is not shown to that customer for `pause_for`.
+    "offers": {"max_shown": 3, "within": "P7D", "pause_for": "P14D"},
 }
 MAX_GUARDRAIL_SENDS = 1_000_000
 
@@ -68,6 +72,16 @@ class Guardrail:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferPolicy:
+    """Offer fatigue: ``max_shown`` impressions within ``within`` and no accept → the offer
+    rests for ``pause_for`` (for that customer)."""
+
+    max_shown: int = 3
+    within: timedelta = timedelta(days=7)
+    pause_for: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
 class ContactPolicy:
     consent_required: bool = True
     quiet_hours: QuietHours | None = None
@@ -75,6 +89,7 @@ class ContactPolicy:
     default_timezone: str = "UTC"
     max_messages_per_event: int = 1
     guardrail: Guardrail = field(default_factory=Guardrail)
+    offers: OfferPolicy = field(default_factory=OfferPolicy)
     doc: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -152,8 +167,56 @@ def parse_policy(doc: Any) -> ContactPolicy:
             "max_messages_per_event must be an integer 0-10", field="max_messages_per_event"
         )
     guardrail = _guardrail(doc.get("guardrail", DEFAULT_POLICY["guardrail"]))
+    offers = _offer_policy(doc.get("offers", DEFAULT_POLICY["offers"]))
     normalised = {**DEFAULT_POLICY, **doc}
-    return ContactPolicy(consent, quiet, tuple(caps), tz, mmpe, guardrail, normalised)
+    return ContactPolicy(consent, quiet, tuple(caps), tz, mmpe, guardrail, offers, normalised)
+
+
+def _offer_policy(doc: Any) -> OfferPolicy:
+    if not isinstance(doc, dict):
+        raise ValidationError("offers must be a mapping", field="offers")
+    extra = sorted(set(doc) - {"max_shown", "within", "pause_for"})
+    if extra:
+        raise ValidationError(f"unknown field offers.{extra[0]}", field=f"offers.{extra[0]}")
+    defaults = DEFAULT_POLICY["offers"]
+    shown = doc.get("max_shown", defaults["max_shown"])
+    if not isinstance(shown, int) or isinstance(shown, bool) or not 1 <= shown <= 1000:
+        raise ValidationError(
+            "offers.max_shown must be an integer 1-1000", field="offers.max_shown"
+        )
+    return OfferPolicy(
+        shown,
+        parse_duration(doc.get("within", defaults["within"]), "offers.within"),
+        parse_duration(doc.get("pause_for", defaults["pause_for"]), "offers.pause_for"),
+    )
+
+
+def offer_resting(
+    rules: OfferPolicy, log: tuple[OfferContact, ...], offer_id: str, now: datetime
+) -> str | None:
+    """Why ``offer_id`` must not be shown to this customer now (it was shown ``max_shown``
+    times within ``within`` without an accept, less than ``pause_for`` ago), or None."""
+    shown: list[datetime] = []
+    for entry in sorted(log, key=lambda e: e.at):
+        if entry.offer_id != offer_id:
+            continue
+        at = datetime.fromisoformat(entry.at.replace("Z", "+00:00"))
+        if entry.outcome == OfferOutcome.ACCEPT:
+            shown = [t for t in shown if t > at]  # an accept resets the count
+        elif entry.outcome == OfferOutcome.IMPRESSION:
+            shown.append(at)
+    shown.sort()
+    n = rules.max_shown
+    for i in range(n - 1, len(shown)):
+        if shown[i] - shown[i - n + 1] <= rules.within and now < shown[i] + rules.pause_for:
+            until = iso(shown[i] + rules.pause_for)
+            return f"shown {n} times within {_fmt(rules.within)} without an accept: rests until {until}"
+    return None
+
+
+def offer_log_window(rules: OfferPolicy) -> timedelta:
+    """How far back the offer log must reach for :func:`offer_resting`."""
+    return rules.within + rules.pause_for
 
 
 def _guardrail(doc: Any) -> Guardrail:

@@ -19,6 +19,8 @@ class VersionedKind(StrEnum):
 
     RULE = "rule"
     CONTENT = "content"
+    OFFER = "offer"
+    TAXONOMY = "taxonomy"
 
 
 class State(StrEnum):

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from herald.aws import alerts, queues, scheduler
-from herald.domain import goal
+from herald.domain import goal, route
 from herald.domain.action import ActionKind, AlertAction, RouteAction, RoutePriority
-from herald.domain.clock import parse_time
+from herald.domain.clock import parse_time, utcnow
 from herald.domain.customer import CustomerState, CustomerUpdate, unknown_customer, with_attributes
 from herald.domain.event import Event
 from herald.domain.message import Message, MessageStatus
@@ -37,17 +37,36 @@ def _route(event: Event, effect: PlannedEffect) -> None:
         if action.priority == RoutePriority.HIGH
         else config.route_queue_url
     )
-    queues.put_json(
-        url,
+    queues.put_json(url, _route_message(event, effect.rule_id, action))
+
+
+def _route_message(event: Event, rule_id: str, action: RouteAction) -> dict:
+    """The documented route contract (herald.domain.route): routes are rare (a complaint, a
+    churn risk), so the customer summary reads the profile and the recent messages here."""
+    from herald.dal import customers, records  # noqa: PLC0415 — routes only
+
+    state = customers.get(event.customer_id)
+    recent = [
         {
-            "route_id": f"{event.event_id}:{effect.rule_id}",
-            "queue": action.queue,
-            "priority": str(action.priority),
-            "reason": action.reason,
-            "customer_id": event.customer_id,
-            "event_name": event.name,
-            "event": event.detail,
-        },
+            "message_id": m.message_id,
+            "channel": m.channel,
+            "content_id": m.content_id,
+            "status": str(m.status),
+            "at": m.created_at,
+        }
+        for m in records.timeline(event.customer_id, limit=20)
+        if isinstance(m, Message)
+    ]
+    return route.route_message(
+        route_id=f"{event.event_id}:{rule_id}",
+        queue=action.queue,
+        priority=str(action.priority),
+        reason=action.reason,
+        event_name=event.name,
+        event_id=event.event_id,
+        detail=event.detail,
+        summary=route.customer_summary(state.context if state else None, event.customer_id, recent),
+        now=utcnow(),
     )
 
 
