@@ -294,7 +294,7 @@ def render_figures(seconds: float = 2.0) -> dict:
     return {"render_per_s": round(n / (time.perf_counter() - t0))}
 
 
-def aws_call_figures(events: int = 120) -> dict:
+def aws_call_figures(events: int = 200) -> dict:
     """AWS API calls per event on the decide path in steady state, counted with botocore hooks."""
     import botocore.handlers
 
