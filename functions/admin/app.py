@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from herald.admin import api
 from herald.admin.routes import (
     approvals,
+    audiences,
     contents,
     events,
     history,
@@ -67,6 +68,8 @@ app.include_router(history.router, prefix="/admin")
 app.include_router(stats.router, prefix="/admin")
 app.include_router(approvals.router, prefix="/admin")
 app.include_router(validation.router, prefix="/admin")
+app.include_router(audiences.profiles, prefix="/admin/profiles")
+app.include_router(audiences.segments, prefix="/admin/segments")
 app.enable_swagger(path="/admin/swagger", title=TITLE, description=DESCRIPTION)
 
 

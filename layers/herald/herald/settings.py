@@ -50,6 +50,8 @@ class Settings:
     trace_ttl_days: int = 90
     two_person_rule: bool = True  # as the template deploys it: another approver publishes
     console_config_param: str = ""  # SSM parameter: the console's sign-in configuration
+    profiles_table: str = ""  # the profile schema's versions (aggregates)
+    segments_table: str = ""
 
     def require(self, *names: str) -> Settings:
         missing = [n for n in names if not getattr(self, n)]

@@ -19,6 +19,8 @@ class VersionedKind(StrEnum):
 
     RULE = "rule"
     CONTENT = "content"
+    PROFILE = "profile"  # the profile schema: the aggregates kept from events (one document)
+    SEGMENT = "segment"
 
 
 class State(StrEnum):
