@@ -228,7 +228,13 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.dir}: {len(found)} problem(s)", file=sys.stderr)
         return FAILED
     contents, rules = rulesfiles.validate_dir(args.dir)
-    print(f"{args.dir}: {len(contents)} contents and {len(rules)} rules are valid")
+    audiences = rulesfiles.validate_audiences(args.dir)
+    segments = sum(1 for kind, _ in audiences if kind == "segments")
+    schema = " the profile schema," if any(kind == "profiles" for kind, _ in audiences) else ""
+    print(
+        f"{args.dir}: {len(contents)} contents and {len(rules)} rules,{schema} "
+        f"{segments} segments are valid"
+    )
     return OK
 
 

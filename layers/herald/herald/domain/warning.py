@@ -65,8 +65,8 @@ def check_references(
     be any of the events that send it: an event field is then unknown only if no event at all
     carried it.
     """
-    if catalogue.empty:
-        return []
+    if catalogue.empty:  # nothing seen yet: only the declared aggregates can be checked
+        return _aggregate_warnings(references, aggregates, field) if aggregates is not None else []
     if event_name is None:
         event_fields = frozenset().union(*(e.fields for e in catalogue.events.values()))
         where = "any event"
@@ -94,6 +94,18 @@ def check_references(
         if problem:
             warnings.append(FieldWarning(problem[0], problem[1], field, ref.line, ref.column))
     return warnings
+
+
+def _aggregate_warnings(
+    references: Iterable[Reference], aggregates: frozenset[str], field: str
+) -> list[FieldWarning]:
+    found = []
+    for ref in references:
+        if ref.path[:2] == ("customer", "aggregates") and len(ref.path) > 2:
+            problem = _profile_problem(ref.path[1:], frozenset(), aggregates)
+            if problem:
+                found.append(FieldWarning(problem[0], problem[1], field, ref.line, ref.column))
+    return found
 
 
 def _profile_problem(
