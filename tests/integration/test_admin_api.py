@@ -773,6 +773,24 @@ def test_openapi_document_lists_every_route(api):
         ("/admin/contents/{entity_id}/submit", "post"),
         ("/admin/approvals", "get"),
         ("/admin/me", "get"),
+        # audiences: the profile schema, segments
+        ("/admin/profiles", "get"),
+        ("/admin/profiles", "post"),
+        ("/admin/profiles/{entity_id}", "get"),
+        ("/admin/profiles/{entity_id}", "put"),
+        ("/admin/profiles/{entity_id}/versions", "get"),
+        ("/admin/profiles/{entity_id}/submit", "post"),
+        ("/admin/profiles/{entity_id}/publish", "post"),
+        ("/admin/profiles/{entity_id}/rollback", "post"),
+        ("/admin/segments", "get"),
+        ("/admin/segments", "post"),
+        ("/admin/segments/{entity_id}", "get"),
+        ("/admin/segments/{entity_id}", "put"),
+        ("/admin/segments/{entity_id}/versions", "get"),
+        ("/admin/segments/{entity_id}/submit", "post"),
+        ("/admin/segments/{entity_id}/publish", "post"),
+        ("/admin/segments/{entity_id}/rollback", "post"),
+        ("/admin/segments/{entity_id}/estimate", "get"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
 
