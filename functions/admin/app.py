@@ -70,6 +70,7 @@ app.include_router(approvals.router, prefix="/admin")
 app.include_router(validation.router, prefix="/admin")
 app.include_router(audiences.profiles, prefix="/admin/profiles")
 app.include_router(audiences.segments, prefix="/admin/segments")
+app.include_router(audiences.broadcasts_router, prefix="/admin/broadcasts")
 app.enable_swagger(path="/admin/swagger", title=TITLE, description=DESCRIPTION)
 
 

@@ -52,6 +52,13 @@ class Settings:
     console_config_param: str = ""  # SSM parameter: the console's sign-in configuration
     profiles_table: str = ""  # the profile schema's versions (aggregates)
     segments_table: str = ""
+    broadcast_state_machine_arn: str = ""
+    broadcast_scheduler_role_arn: str = ""  # may start the broadcast state machine
+    broadcast_send_rate: float = (
+        0.0  # messages a second a broadcast queues, all workers (0: no cap)
+    )
+    broadcast_workers: int = 100  # the Distributed Map's concurrency (the rate is shared)
+    broadcast_page_size: int = 500  # customers per Scan page
 
     def require(self, *names: str) -> Settings:
         missing = [n for n in names if not getattr(self, n)]
