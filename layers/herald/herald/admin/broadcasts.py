@@ -43,7 +43,9 @@ def _outcomes(broadcast: Broadcast) -> dict:
     """The broadcast's outcome counters (every arm and day summed): sent, delivered, opened,
     clicked, converted, … as the send function and the feedback loop count them."""
     totals: dict[str, float] = {}
-    for figures in counters.read(outcomes.rule_scope(broadcast.rule_id), "", "\U0010ffff").values():
+    for figures in counters.read(
+        outcomes.rule_scope(broadcast.rule_id), "\x00", "\U0010ffff"
+    ).values():
         for name, value in figures.items():
             totals[name] = totals.get(name, 0) + value
     return totals

@@ -145,40 +145,49 @@ def write_page(
     plans: Sequence[PlannedWrite],
     counts_for: Callable[[list[Message]], list[Increment]],
     marker: tuple[str, str],
+    replan: Callable[[str], PlannedWrite | None] | None = None,
 ) -> PageResult:
     """The page's messages and customer updates, then its counts with its marker (see the
-    module docstring); ``counts_for(messages)`` gives the increments of the page's messages."""
+    module docstring); ``counts_for(messages)`` gives the increments of the page's messages.
+    A customer that changed since the scan is planned again (``replan``: re-read); what can't
+    be written after a few rounds raises, and the caller's retry does the page again."""
     bind()
     written: list[Message] = []
     existing_ids: list[str] = []
-    conflicts: list[str] = []
-    for start in range(0, len(plans), CUSTOMERS_PER_TRANSACTION):
-        chunk = list(plans[start : start + CUSTOMERS_PER_TRANSACTION])
-        for _ in range(MAX_TRIES):
-            if not chunk:
-                break
-            failed = _write_chunk(chunk)
-            if failed is None:
-                written += [p.message for p in chunk]
-                break
-            kept = []
-            for plan in chunk:
-                why = failed.get(plan.message.message_id)
-                if why == "message":
-                    existing_ids.append(plan.message.message_id)
-                elif why == "customer":
-                    conflicts.append(plan.message.customer_id)
-                else:
-                    kept.append(plan)
-            chunk = kept
+    pending = list(plans)
+    for _ in range(MAX_TRIES):
+        conflicts: list[str] = []
+        for start in range(0, len(pending), CUSTOMERS_PER_TRANSACTION):
+            chunk = pending[start : start + CUSTOMERS_PER_TRANSACTION]
+            while chunk:
+                failed = _write_chunk(chunk)
+                if failed is None:
+                    written += [p.message for p in chunk]
+                    break
+                for plan in chunk:
+                    why = failed.get(plan.message.message_id)
+                    if why == "message":
+                        existing_ids.append(plan.message.message_id)
+                    elif why == "customer":
+                        conflicts.append(plan.message.customer_id)
+                chunk = [p for p in chunk if p.message.message_id not in failed]
+        if not conflicts:
+            break
+        if replan is None:
+            raise Conflict(f"{len(conflicts)} customers changed during the page", field="rev")
+        pending = [p for p in (replan(c) for c in conflicts) if p is not None]
+    else:
+        raise Conflict("customers kept changing during the page: retry it", field="rev")
     existing = _messages(existing_ids)
     counted = _count_page(counts_for(written + existing), marker)
-    return PageResult(written, existing, conflicts, counted)
+    return PageResult(written, existing, [], counted)
 
 
 def _write_chunk(chunk: list[PlannedWrite]) -> dict[str, str] | None:
     """None when the chunk was written; else message id → what failed (message | customer)."""
-    slots: list[tuple[str, str]] = []  # (message id, what) per transaction item, in order
+    # pynamodb sends a transaction's puts before its updates: the reasons come in that order.
+    slots = [(p.message.message_id, "message") for p in chunk]
+    slots += [(p.message.message_id, "customer") for p in chunk if p.update]
     try:
         with TransactWrite(connection=connection()) as tx:
             for plan in chunk:
@@ -186,7 +195,6 @@ def _write_chunk(chunk: list[PlannedWrite]) -> dict[str, str] | None:
                     records._message_item(plan.message),
                     condition=RecordItem.pk.does_not_exist(),
                 )
-                slots.append((plan.message.message_id, "message"))
                 if plan.update:
                     condition = (
                         CustomerItem.rev == plan.revision
@@ -199,14 +207,11 @@ def _write_chunk(chunk: list[PlannedWrite]) -> dict[str, str] | None:
                         + [CustomerItem.rev.set(plan.revision + 1)],
                         condition=condition,
                     )
-                    slots.append((plan.message.message_id, "customer"))
     except TransactWriteError as exc:
-        codes = cancellation_codes(exc)
-        failed = {
-            slots[i][0]: slots[i][1]
-            for i, code in enumerate(codes)
-            if code == "ConditionalCheckFailed" and i < len(slots)
-        }
+        failed: dict[str, str] = {}
+        for (message_id, what), code in zip(slots, cancellation_codes(exc), strict=False):
+            if code == "ConditionalCheckFailed" and failed.get(message_id) != "message":
+                failed[message_id] = what  # an existing message wins: it is not written again
         if not failed:
             raise
         return failed

@@ -63,6 +63,7 @@ COUNTS = (
     "held_out",
     "sent",
     "failed",
+    "existing",  # members an earlier run already wrote to: not sent again
 )
 
 

@@ -45,7 +45,6 @@ from herald.settings import settings
 DUE_SLACK = timedelta(minutes=1)  # a customer due within a minute is queued now
 PAGES_PER_CALL = 20  # pages one invocation takes at most (the state machine loops)
 MIN_REMAINING_MS = 15_000  # stop taking pages when the invocation has less time left
-CONFLICT_ROUNDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,19 +200,16 @@ def process_page(
     counts = PageCounts({"scanned": len(states)})
     plans = [p for p in (plan_customer(setup, s) for s in states) if p is not None]
     counts.add("matched", len(plans))
-    result = store.write_page(plans, _counts_for(broadcast, counts), marker)
+
+    def replan(customer_id: str) -> store.PlannedWrite | None:
+        fresh = customers.get(customer_id)  # it changed since the scan read it
+        return plan_customer(setup, fresh) if fresh is not None else None
+
+    result = store.write_page(plans, _counts_for(broadcast, counts), marker, replan)
+    run_id = run_event_id(broadcast)
     messages = result.written + [
-        m for m in result.existing if m.event_id == run_event_id(broadcast) or m.status in OUTGOING
+        m for m in result.existing if m.event_id == run_id or m.status in OUTGOING
     ]
-    conflicts = result.conflicts
-    for round_ in range(CONFLICT_ROUNDS):  # customers that changed since the scan read them
-        if not conflicts:
-            break
-        fresh = [s for s in (customers.get(c) for c in conflicts) if s is not None]
-        again = [p for p in (plan_customer(setup, s) for s in fresh) if p is not None]
-        retry = store.write_page(again, lambda _m: [], (marker[0], f"{marker[1]}#c{round_}"))
-        messages += retry.written + retry.existing
-        conflicts = retry.conflicts
     return _deliver(messages)
 
 
