@@ -20,7 +20,11 @@ def run(
     invoke: Callable[[str, dict], Any], broadcast_id: str, run_number: int, **kwargs: Any
 ) -> Execution:
     """One execution of the broadcast state machine for ``broadcast_id``'s run."""
+    from herald.aws import scheduler
+
     machine = StateMachine.from_template(STATE_MACHINE, invoke, **kwargs)
+    # The schedule's work, done: it starts the run, and deletes itself once it has fired.
+    scheduler.unschedule(f"broadcast-{broadcast_id}-r{run_number}"[:64])
     return machine.run({"broadcast_id": broadcast_id, "run": run_number})
 
 
@@ -34,7 +38,7 @@ def progress_line(view: dict) -> str:
 
 DEMO_BROADCAST = {
     "id": "winter-vip-preview",
-    "name": "Winter sale preview for VIPs, 10:00 in their own time zone",
+    "name": "Winter sale preview for VIPs",
     "segment": "vip",
     "channel": "email",
     "variants": [

@@ -448,6 +448,9 @@ def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
     from herald_dev import outcomes_demo
 
     stats_tables = outcomes_demo.run(local)
+    from herald_dev import broadcasts as broadcasts_demo
+
+    broadcasts_demo.demo(local)
     return _demo_summary(local, closing=stats_tables)
 
 

@@ -215,7 +215,6 @@ def test_cancel_drops_what_was_queued_but_not_sent(
 ):
     from herald.dal import broadcasts as store
     from herald.dal import records
-    from herald.domain.broadcast import message_id_for
     from herald.settings import settings
 
     # Given a running broadcast cancelled by an approver once its first page is queued
@@ -241,10 +240,6 @@ def test_cancel_drops_what_was_queued_but_not_sent(
     assert ses_sent() == [] and len(pages) == 1 and pages[0]
     message = records.get_message(pages[0][0].message_id)
     assert message.status == "suppressed" and "cancelled" in message.reason
-    assert (
-        records.get_message(message_id_for("winter-vip", "c-crowd-029")) is None
-        or len(pages[0]) == 20
-    )
     assert api("GET", "/admin/broadcasts/winter-vip")[1]["status"] == "cancelled"
     # And a cancelled broadcast can't be resumed
     assert api("POST", "/admin/broadcasts/winter-vip/resume", user=APPROVER)[0] == 409
