@@ -12,6 +12,8 @@ Figures and goals (issues 2-4):
   aws_calls_per_outcome <= 2, stats_read_calls <= 2, cost_per_1k_emails_usd <= 0.110,
   hot_item_max_writes_per_s < 1,000 at 3,000 outcomes/s              (bench/outcomes.py)
   console_js_css_kb <= 150, console_first_page_ms <= 1000         (bench/console.py, Chromium)
+  broadcast_worker_customers_per_s >= 5,000, broadcast_aws_calls_per_1k <= 150,
+  broadcast_local_20k_s, broadcast_10m_model_s, profile_update_us  (bench/broadcasts.py)
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def main() -> int:
         ("guardrails", "guardrails: fault run, policy cost"),
         ("outcomes", "outcomes: SES events recorded, hot counters, stats read, cost model"),
         ("console", "console: JS/CSS shipped, first page usable (headless Chromium)"),
+        ("broadcasts", "audiences: profile updates, broadcast worker, calls, local run"),
     ):
         module = _optional(name)
         if module is not None:

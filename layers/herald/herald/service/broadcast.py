@@ -13,16 +13,17 @@
 A paused or cancelled broadcast stops at the next page. The queueing rate is capped by
 ``BROADCAST_SEND_RATE`` (shared by ``BROADCAST_WORKERS`` workers), below the SES quota.
 
-AWS calls per 1,000 customers (page of 500, every customer a member): 2 Scan, 20
+AWS calls per 1,000 customers (pages of 500, every customer a member): 2 Scan, 20
 TransactWriteItems (messages + contact logs), 2 for the page counts, 2 GetItem (the status,
-once a page) and 100 SendMessageBatch: ~126.
+once a page) and 100 SendMessageBatch: ~126, plus 3 a worker call (the live segment,
+contents and policy) and a few a run (plan, finish).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from herald.aws import queues, scheduler
@@ -193,10 +194,14 @@ def _deliver(messages: list[Message]) -> int:
 
 
 def process_page(
-    broadcast: Broadcast, states: list[CustomerState], marker: tuple[str, str], now: datetime
+    broadcast: Broadcast,
+    states: list[CustomerState],
+    marker: tuple[str, str],
+    now: datetime,
+    setup: Setup | None = None,
 ) -> int:
     """Plan, write and queue one page of customers; returns the messages queued."""
-    setup = _setup(broadcast, now)
+    setup = replace(setup, broadcast=broadcast, now=now) if setup else _setup(broadcast, now)
     counts = PageCounts({"scanned": len(states)})
     plans = [p for p in (plan_customer(setup, s) for s in states) if p is not None]
     counts.add("matched", len(plans))
@@ -260,6 +265,7 @@ def work_segment(event: dict, remaining_ms: Callable[[], int] | None = None) -> 
     config = settings()
     pacer = Pacer(config.broadcast_send_rate / max(1, config.broadcast_workers))
     start, page = event.get("start"), int(event.get("page") or 0)
+    setup = None  # the live segment, contents and policy: read once per call, not per page
     for _ in range(PAGES_PER_CALL):
         broadcast = store.get(event["broadcast_id"])
         if broadcast.run != event["run"] or broadcast.status not in SENDING:
@@ -271,7 +277,9 @@ def work_segment(event: dict, remaining_ms: Callable[[], int] | None = None) -> 
             f"{store.scope(broadcast.id)}#pages",
             f"r{broadcast.run:05d}#{event['segment']:04d}#{page:06d}",
         )
-        pacer.after(process_page(broadcast, states, marker, utcnow()))
+        now = utcnow()
+        setup = setup or _setup(broadcast, now)
+        pacer.after(process_page(broadcast, states, marker, now, setup))
         page += 1
         if start is None:
             return {**event, "start": None, "page": page, "done": True}
