@@ -17,15 +17,21 @@ STATE_MACHINE = "BroadcastStateMachine"
 
 
 def run(
-    invoke: Callable[[str, dict], Any], broadcast_id: str, run_number: int, **kwargs: Any
+    invoke: Callable[[str, dict], Any],
+    broadcast_id: str,
+    run_number: int,
+    job: str = "broadcast",
+    **kwargs: Any,
 ) -> Execution:
-    """One execution of the broadcast state machine for ``broadcast_id``'s run."""
+    """One execution of the broadcast state machine for ``broadcast_id``'s run (or, with job
+    "memberships", the backfill of a published segment's version)."""
     from herald.aws import scheduler
 
     machine = StateMachine.from_template(STATE_MACHINE, invoke, **kwargs)
     # The schedule's work, done: it starts the run, and deletes itself once it has fired.
-    scheduler.unschedule(f"broadcast-{broadcast_id}-r{run_number}"[:64])
-    return machine.run({"broadcast_id": broadcast_id, "run": run_number})
+    prefix = "broadcast" if job == "broadcast" else "segment"
+    scheduler.unschedule(f"{prefix}-{broadcast_id}-r{run_number}"[:64])
+    return machine.run({"job": job, "broadcast_id": broadcast_id, "run": run_number})
 
 
 def progress_line(view: dict) -> str:

@@ -142,3 +142,43 @@ def test_the_estimate_samples_the_customers_with_an_interval(api, demo_data):
     assert (body["sampled"], body["matched"], body["estimate"]) == (6, 2, 2)
     assert body["share_low"] < 2 / 6 < body["share_high"]
     assert body["low"] <= 2 <= body["high"]
+
+
+def test_publishing_a_segment_backfills_its_members_through_the_broadcast_scan(
+    api, demo_data, handlers, lambda_context
+):
+    import boto3
+
+    from herald.dal import customers
+    from herald_dev import broadcasts as local
+
+    # Given the demo customers, upserted before any segment was live: in none
+    assert customers.get("c-ann").segments == ()
+    # When an approver publishes a new version of the VIP segment (platinum tier only)
+    status, saved = api(
+        "PUT",
+        "/admin/segments/vip",
+        {
+            "name": "Platinum",
+            "when": 'customer.attributes.tier == "platinum"',
+            "expected_version": 1,
+        },
+        user=APPROVER,
+    )
+    assert status == 200, saved
+    status, body = api("POST", "/admin/segments/vip/publish", {"version": 2}, user=OTHER_APPROVER)
+    assert status == 200, body
+    # Then a schedule starts the backfill, which the state machine's scan runs
+    schedules = boto3.client("scheduler").list_schedules()["Schedules"]
+    assert "segment-vip-r2" in {s["Name"] for s in schedules}
+    execution = local.run(
+        lambda _fn, payload: handlers.broadcast_worker.lambda_handler(payload, lambda_context),
+        "vip",
+        2,
+        job="memberships",
+    )
+    assert execution.output["status"] == "done"
+    # And every customer's memberships follow the live versions
+    assert customers.get("c-dana").segments == ("email-subscribers", "vip")
+    assert customers.get("c-ann").segments == ("email-subscribers",)
+    assert customers.get("c-bob").segments == ()

@@ -156,7 +156,7 @@ def test_the_local_interpreter_runs_the_templates_broadcast_machine_with_retries
         return {"status": "completed"}
 
     machine = StateMachine.from_template("BroadcastStateMachine", invoke)
-    execution = machine.run({"broadcast_id": "b", "run": 1})
+    execution = machine.run({"job": "broadcast", "broadcast_id": "b", "run": 1})
     assert execution.output == {"status": "completed"} and execution.retried == 1
     segment_calls = [c for c in calls if c[1] == "segment"]
     assert [(s, p) for _, _, s, p in segment_calls] == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 1)]

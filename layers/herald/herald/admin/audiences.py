@@ -31,8 +31,35 @@ def _segment_publishable(target: Version) -> None:
     audience.compile_segment(segment_domain.parse_segment(target.doc, target.version))
 
 
+class Segments(Versioned):
+    """Segments: publishing a version (or rolling back to one) backfills its members through
+    the broadcast state machine's scan (job "memberships"), started by a one-time schedule."""
+
+    def _go_live(self, user: User, head, target: Version, action: str) -> dict:
+        shown = super()._go_live(user, head, target, action)
+        backfill(target.id, target.version)
+        return shown
+
+
+def backfill(segment_id: str, version: int) -> None:
+    import json  # noqa: PLC0415
+
+    from herald.aws import scheduler  # noqa: PLC0415
+    from herald.domain.clock import iso  # noqa: PLC0415
+    from herald.settings import settings  # noqa: PLC0415
+
+    config = settings()
+    scheduler.schedule_start(
+        f"segment-{segment_id}-r{version}"[:64],
+        iso(utcnow()),
+        config.broadcast_state_machine_arn,
+        config.broadcast_scheduler_role_arn,
+        json.dumps({"job": "memberships", "broadcast_id": segment_id, "run": version}),
+    )
+
+
 profiles = Versioned(profile_store, validation.profile_schema, _nothing_to_check)
-segments = Versioned(segment_store, validation.segment, _segment_publishable)
+segments = Segments(segment_store, validation.segment, _segment_publishable)
 
 
 def estimate(user: User, segment_id: str, sample: int = SAMPLE) -> dict:

@@ -136,7 +136,7 @@ def _start(broadcast: Broadcast) -> Broadcast:
     config = settings()
     at = broadcast.send_at.first_instant(utcnow())
     name = _schedule_name(broadcast)
-    payload = {"broadcast_id": broadcast.id, "run": broadcast.run}
+    payload = {"job": "broadcast", "broadcast_id": broadcast.id, "run": broadcast.run}
     scheduler.schedule_start(
         name,
         iso(at),

@@ -305,8 +305,51 @@ STEPS = {"plan": plan, "segment": work_segment, "finish": finish}
 def on_step(event: dict, remaining_ms: Callable[[], int] | None = None) -> dict:
     """The worker function's one call: the state machine names the step."""
     step = event.get("step")
+    if event.get("job") == "memberships":
+        return _memberships_step(event, remaining_ms)
     if step == "segment":
         return work_segment(event, remaining_ms)
     if step not in STEPS:
         raise ValueError(f"unknown broadcast step {step!r}")
     return STEPS[step](event)
+
+
+# --------------------------------------------------------------------------- memberships
+# The same state machine and scan backfill a newly published segment version's members: job
+# "memberships", broadcast_id the segment, run its version. Each customer whose memberships
+# changed is updated under its revision (one UpdateItem); a customer written meanwhile has had
+# them recomputed by that write already.
+def _memberships_step(event: dict, remaining_ms: Callable[[], int] | None = None) -> dict:
+    from herald.dal.versions import ruleset_revision  # noqa: PLC0415
+    from herald.errors import Conflict  # noqa: PLC0415
+
+    step = event.get("step")
+    if step == "plan":
+        total = _segments_for(customers.approximate_count())
+        return {**event, "go": True, "total_segments": total, "segments": list(range(total))}
+    if step == "finish":
+        logger.info("memberships backfilled", segment_id=event["broadcast_id"])
+        return {"segment_id": event["broadcast_id"], "version": event["run"], "status": "done"}
+    config = settings()
+    start, page = event.get("start"), int(event.get("page") or 0)
+    live = audience.cache.get(str(ruleset_revision()))
+    for _ in range(PAGES_PER_CALL):
+        states, start = customers.scan_page(
+            event["segment"], event["total_segments"], config.broadcast_page_size, start
+        )
+        now = utcnow()
+        for state in states:
+            found = audience.memberships(live, audience.with_aggregates(live, state, now), now)
+            if found != state.segments:
+                try:
+                    customers.update(
+                        state.customer_id, state.revision, CustomerUpdate(segments=found)
+                    )
+                except Conflict:
+                    continue
+        page += 1
+        if start is None:
+            return {**event, "start": None, "page": page, "done": True}
+        if remaining_ms is not None and remaining_ms() < MIN_REMAINING_MS:
+            break
+    return {**event, "start": start, "page": page, "done": False}
