@@ -791,6 +791,16 @@ def test_openapi_document_lists_every_route(api):
         ("/admin/segments/{entity_id}/publish", "post"),
         ("/admin/segments/{entity_id}/rollback", "post"),
         ("/admin/segments/{entity_id}/estimate", "get"),
+        # broadcasts
+        ("/admin/broadcasts", "get"),
+        ("/admin/broadcasts", "post"),
+        ("/admin/broadcasts/{entity_id}", "get"),
+        ("/admin/broadcasts/{entity_id}/submit", "post"),
+        ("/admin/broadcasts/{entity_id}/approve", "post"),
+        ("/admin/broadcasts/{entity_id}/pause", "post"),
+        ("/admin/broadcasts/{entity_id}/resume", "post"),
+        ("/admin/broadcasts/{entity_id}/cancel", "post"),
+        ("/admin/broadcasts/{entity_id}/rerun", "post"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
 
