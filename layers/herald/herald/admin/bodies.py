@@ -646,7 +646,7 @@ class EventCatalogue(Answer):
 
 
 class AuditEntry(Answer):
-    entity: Literal["rule", "content", "policy"]
+    entity: Literal["rule", "content", "policy", "profile", "segment"]
     id: str
     action: str
     user: str

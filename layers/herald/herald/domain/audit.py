@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-ENTITIES = ("rule", "content", "policy")
+ENTITIES = ("rule", "content", "policy", "profile", "segment")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ router = Router()
 )
 def audit_log(
     entity: Annotated[
-        Literal["rule", "content", "policy"] | None, Query(description="one kind of entity")
+        Literal["rule", "content", "policy", "profile", "segment"] | None,
+        Query(description="one kind of entity"),
     ] = None,
     entity_id: Annotated[
         str | None, Query(alias="id", pattern=ID_PATTERN.pattern, description="one id")
