@@ -508,7 +508,7 @@ def test_audit_query_validation_and_filters(api, live_content):
     # Each mistake is named: the field, and what was expected
     status, body = api("GET", "/admin/audit", query={"entity": "nope", "id": "x"})
     assert (status, body["error"]["field"]) == (422, "entity")
-    assert "'rule', 'content' or 'policy'" in body["error"]["message"]
+    assert "'rule', 'content', 'policy', 'profile' or 'segment'" in body["error"]["message"]
     status, body = api("GET", "/admin/audit", query={"limit": "0"})
     assert (status, body["error"]["field"]) == (422, "limit")
     assert "greater than or equal to 1" in body["error"]["message"]
