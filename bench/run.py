@@ -13,6 +13,8 @@ Figures and goals (issues 2-4):
   hot_item_max_writes_per_s < 1,000 at 3,000 outcomes/s              (bench/outcomes.py)
   console_js_css_kb <= 150, console_first_page_ms <= 1000         (bench/console.py, Chromium)
   decide_api_core_p99_ms <= 2, decide_api_aws_calls <= 2, feedback_per_s   (bench/offers.py)
+  broadcast_worker_customers_per_s >= 5,000, broadcast_aws_calls_per_1k <= 150,
+  broadcast_local_20k_s, broadcast_10m_model_s, profile_update_us  (bench/broadcasts.py)
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def main() -> int:
         ("outcomes", "outcomes: SES events recorded, hot counters, stats read, cost model"),
         ("console", "console: JS/CSS shipped, first page usable (headless Chromium)"),
         ("offers", "offers and feedback: decide core p99, AWS calls per decision, feedback/s"),
+        ("broadcasts", "audiences: profile updates, broadcast worker, calls, local run"),
     ):
         module = _optional(name)
         if module is not None:

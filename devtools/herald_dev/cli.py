@@ -233,9 +233,12 @@ def _validate(args: argparse.Namespace) -> int:
     contents, rules = rulesfiles.validate_dir(args.dir)
     others = rulesfiles.validate_others(args.dir)
     offers = sum(1 for o in others if o.kind == "offers")
+    audiences = rulesfiles.validate_audiences(args.dir)
+    segments = sum(1 for kind, _ in audiences if kind == "segments")
+    schema = " the profile schema," if any(kind == "profiles" for kind, _ in audiences) else ""
     print(
-        f"{args.dir}: {len(contents)} contents, {len(rules)} rules, {offers} offers and "
-        f"{len(others) - offers} taxonomies are valid"
+        f"{args.dir}: {len(contents)} contents, {len(rules)} rules, {offers} offers, "
+        f"{len(others) - offers} taxonomies,{schema} {segments} segments are valid"
     )
     return OK
 
@@ -454,6 +457,10 @@ def _demo_steps(local: LocalStack, rules_dir: Path, events_dir: Path) -> int:
     from herald_dev import offers_demo
 
     offers_demo.run(local)
+
+    from herald_dev import broadcasts as broadcasts_demo
+
+    broadcasts_demo.demo(local)
     return _demo_summary(local, closing=stats_tables)
 
 

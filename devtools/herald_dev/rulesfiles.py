@@ -6,6 +6,8 @@ Layout (one document per file, named after its id)::
     rules/rules/<rule-id>.yaml         # a rule (docs/rules-reference.md)
     rules/offers/<offer-id>.yaml       # an offer (placements, eligibility, value, lever, content)
     rules/taxonomies/<id>.yaml         # a feedback taxonomy (topics: phrases, keywords, when)
+    rules/profile.yaml                 # the profile schema: aggregates kept from events
+    rules/segments/<segment-id>.yaml   # a segment: a condition over the profile
 
 ``validate_dir`` runs the checks the admin API runs on save (shape, ZEN expressions, Liquid
 templates, content references and channels), across files, and names file and field of every
@@ -30,13 +32,23 @@ import yaml
 from herald import expressions, rendering
 from herald.domain.content import CONTENT_FIELDS, Content, parse_content
 from herald.domain.offer import OFFER_FIELDS
+from herald.domain.profile import PROFILE_ID, parse_profile_schema
 from herald.domain.rule import RULE_FIELDS, Rule, parse_rule
+from herald.domain.segment import parse_segment, reads_event
 from herald.domain.taxonomy import TAXONOMY_FIELDS
 from herald.domain.version import State
 from herald.errors import HeraldError, NotFound
 
 KINDS = ("contents", "rules", "offers", "taxonomies")  # load order: rules reference contents
 OTHER_KINDS = ("offers", "taxonomies")  # documents that reference nothing: checked on their own
+# The audience documents: loaded and pushed first (segments read the profile's aggregates,
+# rules may read segments). ``profiles`` is one file, rules/profile.yaml.
+AUDIENCE_KINDS = ("profiles", "segments")
+AUDIENCE_FIELDS = {
+    "profiles": frozenset({"id", "description", "aggregates"}),
+    "segments": frozenset({"id", "name", "when", "description"}),
+}
+PROFILE_FILE = "profile.yaml"
 
 
 def _check_other(kind: str, doc: dict) -> dict:
@@ -146,6 +158,30 @@ def _read_dir(path: Path) -> tuple[list[Document], list[Problem]]:
                 )
                 continue
             docs.append(Document(kind, file, doc))
+    return _read_audiences(root, docs, problems)
+
+
+def _read_audiences(
+    root: Path, docs: list[Document], problems: list[Problem]
+) -> tuple[list[Document], list[Problem]]:
+    """rules/profile.yaml and rules/segments/*.yaml, when there."""
+    files = [("profiles", root / PROFILE_FILE)] if (root / PROFILE_FILE).is_file() else []
+    folder = root / "segments"
+    if folder.is_dir():
+        files += [("segments", p) for p in sorted(folder.glob("*")) if p.suffix in SUFFIXES]
+    for kind, file in files:
+        try:
+            doc = _read_file(file)
+        except ValueError as exc:
+            problems.append(Problem(str(file), None, str(exc)))
+            continue
+        expected = PROFILE_ID if kind == "profiles" else file.stem
+        if kind == "profiles":
+            doc.setdefault("id", PROFILE_ID)
+        if doc.get("id") != expected:
+            problems.append(Problem(str(file), "id", f"id {doc.get('id')!r} must be {expected!r}"))
+            continue
+        docs.append(Document(kind, file, doc))
     return docs, problems
 
 
@@ -182,19 +218,54 @@ def _read_file(file: Path) -> dict:
 # ---------------------------------------------------------------------- validating
 def problems(path: Path | str) -> list[Problem]:
     """Every problem in the directory (empty when it is valid)."""
-    return _check(Path(path))[2]
+    return _check(Path(path))[2] + _check_audiences(Path(path))[1]
 
 
 def validate_dir(path: Path | str) -> tuple[list[Content], list[Rule]]:
     """Parse and check every document; raise :class:`InvalidRules` listing every problem."""
     contents, rules, found = _check(Path(path))
+    found += _check_audiences(Path(path))[1]
     if found:
         raise InvalidRules(found)
     return contents, rules
 
 
+def validate_audiences(path: Path | str) -> list[tuple[str, Any]]:
+    """The profile schema and segments of the directory as (kind, parsed document), checked."""
+    parsed, found = _check_audiences(Path(path))
+    if found:
+        raise InvalidRules(found)
+    return parsed
+
+
+def _check_audiences(path: Path) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    docs, found = _read_dir(path)
+    found = [p for p in found if _audience_file(p.file)]
+    parsed: list[tuple[str, Any]] = []
+    for item in docs:
+        if item.kind not in AUDIENCE_KINDS:
+            continue
+        try:
+            if item.kind == "profiles":
+                parsed.append((item.kind, parse_profile_schema(item.doc)))
+            else:
+                segment = parse_segment(item.doc)
+                if reads_event(expressions.compile_condition(segment.when).paths):
+                    found.append(
+                        Problem(str(item.path), "when", "a segment has no event: read customer")
+                    )
+                    continue
+                parsed.append((item.kind, segment))
+        except HeraldError as exc:
+            found.append(Problem(str(item.path), exc.field, exc.message))
+    parsed.sort(key=lambda kp: AUDIENCE_KINDS.index(kp[0]))
+    return parsed, found
+
+
 def _check(path: Path) -> tuple[list[Content], list[Rule], list[Problem]]:
     docs, found = _read_dir(path)
+    docs = [d for d in docs if d.kind in KINDS]
+    found = [p for p in found if not _audience_file(p.file)]
     # Every content file's id, valid or not: a rule naming a broken content is not "unknown".
     known = {d.doc["id"] for d in docs if d.kind == "contents"}
     contents: dict[str, Content] = {}
@@ -241,10 +312,18 @@ def _reference_problems(
     return found
 
 
+def _audience_file(file: str) -> bool:
+    return Path(file).parent.name == "segments" or Path(file).name == PROFILE_FILE
+
+
 def _normal(kind: str, doc: dict) -> dict:
     """The canonical, JSON-safe form of a document (YAML dates become ISO strings)."""
     if kind in OTHER_KINDS:
         return _check_other(kind, doc)
+    if kind == "profiles":
+        return parse_profile_schema(doc).to_doc()
+    if kind == "segments":
+        return parse_segment(doc).to_doc()
     return (parse_content(doc) if kind == "contents" else parse_rule(doc)).to_doc()
 
 
@@ -260,8 +339,11 @@ def load_into_tables(
 
     contents, rules = validate_dir(path)
     others = validate_others(path)
+    audiences = validate_audiences(path)
+    stores = {"profiles": versions.profiles, "segments": versions.segments}
     done = []
     for kind, store, items in (
+        *((kind, stores[kind], [item]) for kind, item in audiences),
         ("contents", versions.contents, contents),
         ("rules", versions.rules, rules),
         ("offers", versions.offers, [o for o in others if o.kind == "offers"]),
@@ -344,6 +426,8 @@ def _doc_of(kind: str, body: Any) -> dict:
     """The document in an admin API answer: under ``doc``, or the answer's own fields."""
     if isinstance(body, dict) and isinstance(body.get("doc"), dict):
         return body["doc"]
+    if kind in AUDIENCE_FIELDS:
+        return {k: v for k, v in (body or {}).items() if k in AUDIENCE_FIELDS[kind]}
     allowed = {
         "contents": CONTENT_FIELDS,
         "rules": RULE_FIELDS,
@@ -387,12 +471,14 @@ def push(
 
     contents, rules = validate_dir(path)
     others = validate_others(path)
+    audiences = validate_audiences(path)
     client = AdminClient(api_url, token)
     publisher = AdminClient(api_url, publish_token) if publish_token else client
     groups = tokens.groups_of(publish_token or token)
     may_publish = groups is None or "approvers" in groups  # None: the token doesn't say; try
     done = []
     for kind, items in (
+        *((kind, [item]) for kind, item in audiences),
         ("contents", contents),
         ("rules", rules),
         ("offers", [o for o in others if o.kind == "offers"]),
@@ -495,8 +581,8 @@ def pull(
     """
     client = AdminClient(api_url, token)
     written = []
-    for kind in KINDS:
-        folder = Path(path) / kind
+    for kind in AUDIENCE_KINDS + KINDS:
+        folder = Path(path) / (kind if kind != "profiles" else "")
         for head in _items(client.call("GET", f"/admin/{kind}"), "items", kind):
             live = head.get("published_version")
             if not live or head.get("state") != State.LIVE:
@@ -516,7 +602,9 @@ def pull(
                     f"{kind[:-1]} {head['id']}: version {live} is not in its version list"
                 )
             doc = _normal(kind, _doc_of(kind, found))
-            file = _file_for(folder, head["id"])
+            file = (
+                Path(path) / PROFILE_FILE if kind == "profiles" else _file_for(folder, head["id"])
+            )
             what = _compare(kind, file, doc)
             if what != "unchanged":
                 folder.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from herald.admin import api
 from herald.admin.routes import (
     approvals,
+    audiences,
     contents,
     events,
     history,
@@ -71,6 +72,9 @@ app.include_router(validation.router, prefix="/admin")
 app.include_router(offers.offers, prefix="/admin/offers")
 app.include_router(offers.taxonomies, prefix="/admin/taxonomies")
 app.include_router(offers.feedback, prefix="/admin")
+app.include_router(audiences.profiles, prefix="/admin/profiles")
+app.include_router(audiences.segments, prefix="/admin/segments")
+app.include_router(audiences.broadcasts_router, prefix="/admin/broadcasts")
 app.enable_swagger(path="/admin/swagger", title=TITLE, description=DESCRIPTION)
 
 

@@ -508,7 +508,10 @@ def test_audit_query_validation_and_filters(api, live_content):
     # Each mistake is named: the field, and what was expected
     status, body = api("GET", "/admin/audit", query={"entity": "nope", "id": "x"})
     assert (status, body["error"]["field"]) == (422, "entity")
-    assert "'rule', 'content', 'policy', 'offer' or 'taxonomy'" in body["error"]["message"]
+    assert (
+        "'rule', 'content', 'policy', 'offer', 'taxonomy', 'profile' or 'segment'"
+        in body["error"]["message"]
+    )
     status, body = api("GET", "/admin/audit", query={"limit": "0"})
     assert (status, body["error"]["field"]) == (422, "limit")
     assert "greater than or equal to 1" in body["error"]["message"]
@@ -790,6 +793,34 @@ def test_openapi_document_lists_every_route(api):
         ),
         ("/admin/offers/{entity_id}/stats", "get"),
         ("/admin/feedback/topics", "get"),
+        # audiences: the profile schema, segments
+        ("/admin/profiles", "get"),
+        ("/admin/profiles", "post"),
+        ("/admin/profiles/{entity_id}", "get"),
+        ("/admin/profiles/{entity_id}", "put"),
+        ("/admin/profiles/{entity_id}/versions", "get"),
+        ("/admin/profiles/{entity_id}/submit", "post"),
+        ("/admin/profiles/{entity_id}/publish", "post"),
+        ("/admin/profiles/{entity_id}/rollback", "post"),
+        ("/admin/segments", "get"),
+        ("/admin/segments", "post"),
+        ("/admin/segments/{entity_id}", "get"),
+        ("/admin/segments/{entity_id}", "put"),
+        ("/admin/segments/{entity_id}/versions", "get"),
+        ("/admin/segments/{entity_id}/submit", "post"),
+        ("/admin/segments/{entity_id}/publish", "post"),
+        ("/admin/segments/{entity_id}/rollback", "post"),
+        ("/admin/segments/{entity_id}/estimate", "get"),
+        # broadcasts
+        ("/admin/broadcasts", "get"),
+        ("/admin/broadcasts", "post"),
+        ("/admin/broadcasts/{entity_id}", "get"),
+        ("/admin/broadcasts/{entity_id}/submit", "post"),
+        ("/admin/broadcasts/{entity_id}/approve", "post"),
+        ("/admin/broadcasts/{entity_id}/pause", "post"),
+        ("/admin/broadcasts/{entity_id}/resume", "post"),
+        ("/admin/broadcasts/{entity_id}/cancel", "post"),
+        ("/admin/broadcasts/{entity_id}/rerun", "post"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
 

@@ -32,6 +32,9 @@ SKIPPED_TYPES = {
     "AWS::Serverless::Api",
     "AWS::Serverless::LayerVersion",
     "AWS::Serverless::Function",
+    # Step Functions: the local runner interprets the definition itself, invoking the workers
+    # in-process (devtools/herald_dev/local/statemachine.py); moto's would need Docker.
+    "AWS::Serverless::StateMachine",
     "AWS::Logs::LogGroup",
     "AWS::SQS::QueuePolicy",
     "AWS::SNS::TopicPolicy",
@@ -169,6 +172,9 @@ def _assign_ids(stack: Stack, logical_id: str, kind: str) -> None:
     elif kind == "AWS::Cognito::UserPool":
         r.refs[logical_id] = f"{region}_local"
         r.attrs[(logical_id, "Arn")] = _arn("cognito-idp", region, f"userpool/{region}_local")
+    elif kind == "AWS::Serverless::StateMachine":
+        r.refs[logical_id] = _arn("states", region, f"stateMachine:{name}")
+        r.attrs[(logical_id, "Arn")] = r.refs[logical_id]
     elif kind == "AWS::Serverless::Api":
         r.refs[logical_id] = "local"
     else:

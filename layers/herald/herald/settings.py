@@ -52,8 +52,15 @@ class Settings:
     console_config_param: str = ""  # SSM parameter: the console's sign-in configuration
     offers_table: str = ""
     taxonomies_table: str = ""
-    offers_refresh_seconds: float = 5.0
-    feedback_retry_queue_url: str = ""  # how often a warm offers function reloads live offers
+    offers_refresh_seconds: float = 5.0  # how often a warm offers function reloads live offers
+    feedback_retry_queue_url: str = ""
+    profiles_table: str = ""  # the profile schema's versions (aggregates)
+    segments_table: str = ""
+    broadcast_state_machine_arn: str = ""
+    broadcast_scheduler_role_arn: str = ""  # may start the broadcast state machine
+    broadcast_send_rate: float = 0.0  # messages/s a broadcast queues, all workers (0: no cap)
+    broadcast_workers: int = 100  # the Distributed Map's concurrency (the rate is shared)
+    broadcast_page_size: int = 500  # customers per Scan page
 
     def require(self, *names: str) -> Settings:
         missing = [n for n in names if not getattr(self, n)]

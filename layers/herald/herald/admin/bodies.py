@@ -657,7 +657,7 @@ class EventCatalogue(Answer):
 
 
 class AuditEntry(Answer):
-    entity: Literal["rule", "content", "policy", "offer", "taxonomy"]
+    entity: Literal["rule", "content", "policy", "offer", "taxonomy", "profile", "segment"]
     id: str
     action: str
     user: str

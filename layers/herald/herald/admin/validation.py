@@ -52,6 +52,43 @@ def template_warnings(parsed: Content, known: Catalogue) -> list[FieldWarning]:
     return found
 
 
+def live_aggregates() -> frozenset[str]:
+    """The aggregates the live profile schema declares (``customer.aggregates.*``)."""
+    from herald.dal.versions import profiles  # noqa: PLC0415
+    from herald.domain.profile import parse_profile_schema  # noqa: PLC0415
+
+    live = profiles.live()
+    return parse_profile_schema(live[0].doc).names if live else frozenset()
+
+
+def profile_schema(doc: dict) -> Checked:
+    """Shape of a profile schema document (aggregates, event names, windows)."""
+    from herald.domain.profile import parse_profile_schema  # noqa: PLC0415
+
+    parsed = parse_profile_schema(doc)
+    known = catalogue.read()
+    warnings: list[FieldWarning] = []
+    for aggregate in parsed.aggregates:
+        kind = str(aggregate.kind)
+        warnings += check_event_name(aggregate.event, known, f"aggregates.{aggregate.name}.{kind}")
+    return Checked(parsed, tuple(warnings))
+
+
+def segment(doc: dict) -> Checked:
+    """Shape and condition of a segment (over customer and now, checked and bounded like a
+    rule's); warnings for profile fields or aggregates nothing declares."""
+    from herald.domain.segment import parse_segment  # noqa: PLC0415
+    from herald.service.audience import compile_segment  # noqa: PLC0415
+
+    parsed = parse_segment(doc)
+    compiled = compile_segment(parsed)
+    references = [Reference(r.path, r.line, r.column) for r in compiled.condition.references]
+    warnings = check_references(
+        references, catalogue.read(), "when", None, aggregates=live_aggregates()
+    )
+    return Checked(parsed, tuple(warnings))
+
+
 def rule(doc: dict) -> Checked[Rule]:
     """Shape, condition (meaning and cost) and content references (against the stored
     contents); warnings for an event name or fields never seen."""
@@ -61,7 +98,9 @@ def rule(doc: dict) -> Checked[Rule]:
     if parsed.when is not None:
         condition = expressions.compile_condition(parsed.when)
         references = [Reference(r.path, r.line, r.column) for r in condition.references]
-        warnings += check_references(references, known, "when", parsed.on)
+        warnings += check_references(
+            references, known, "when", parsed.on, aggregates=live_aggregates()
+        )
     if parsed.goal is not None and parsed.goal.value is not None:
         value = expressions.compile_value(parsed.goal.value, "goal.value")
         references = [Reference(r.path, r.line, r.column) for r in value.references]

@@ -32,3 +32,20 @@ def park(queue_url: str, body: str, reason: str) -> None:
             REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:MAX_REASON_CHARS]}
         },
     )
+
+
+SEND_BATCH = 10  # SendMessageBatch takes at most 10 entries
+
+
+def put_batch(queue_url: str, bodies: list[tuple[str, str]]) -> list[str]:
+    """Send ``(entry id, body)`` pairs in batches of 10; return the ids SQS refused (the
+    caller retries them: a failed entry is not an exception)."""
+    failed: list[str] = []
+    sqs = client("sqs")
+    for start in range(0, len(bodies), SEND_BATCH):
+        chunk = bodies[start : start + SEND_BATCH]
+        answer = sqs.send_message_batch(
+            QueueUrl=queue_url, Entries=[{"Id": i, "MessageBody": b} for i, b in chunk]
+        )
+        failed += [f["Id"] for f in answer.get("Failed", ())]
+    return failed

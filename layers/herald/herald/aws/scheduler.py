@@ -29,3 +29,30 @@ def defer(message_id: str, customer_id: str, send_at: str) -> None:
     except ClientError as exc:
         if error_code(exc) != "ConflictException":  # already scheduled: a replay
             raise
+
+
+def schedule_start(name: str, at: str, target_arn: str, role_arn: str, payload: str) -> None:
+    """A one-time schedule that starts a state machine execution at ``at`` (ISO UTC); an
+    existing schedule of that name (a retried approval) is kept."""
+    try:
+        client("scheduler").create_schedule(
+            Name=name,
+            GroupName=settings().scheduler_group,
+            ScheduleExpression=f"at({at[:19]})",
+            ScheduleExpressionTimezone="UTC",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            ActionAfterCompletion="DELETE",
+            Target={"Arn": target_arn, "RoleArn": role_arn, "Input": payload},
+        )
+    except ClientError as exc:
+        if error_code(exc) != "ConflictException":
+            raise
+
+
+def unschedule(name: str) -> None:
+    """Delete a schedule that has not fired (cancel before the start); gone already is fine."""
+    try:
+        client("scheduler").delete_schedule(Name=name, GroupName=settings().scheduler_group)
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise

@@ -23,6 +23,7 @@ from herald.domain.customer import (
     stored_customer,
 )
 from herald.domain.goal import Exposure, Exposures
+from herald.domain.profile import stored_activity
 from herald.errors import Conflict
 
 MAX_TRIES = 5  # optimistic-lock retries before a 409
@@ -36,6 +37,9 @@ def _state(item: CustomerItem) -> CustomerState:
         suppressed=dict(item.suppressed or {}),
         revision=int(item.rev or 0),
         exposures=_exposures(item.exposures),
+        activity=stored_activity(item.activity),
+        aggregates=dict(item.aggregates or {}),
+        segments=tuple(item.segments or ()),
     )
 
 
@@ -63,6 +67,12 @@ def item_actions(update: CustomerUpdate) -> list:
         changes["contact_log"] = [[c.channel, c.at] for c in update.contact_log]
     if update.exposures is not None:
         changes["exposures"] = exposures_doc(update.exposures) or None
+    if update.activity is not None:
+        changes["activity"] = update.activity.to_doc()
+    if update.aggregates is not None:
+        changes["aggregates"] = dict(update.aggregates) or None
+    if update.segments is not None:
+        changes["segments"] = list(update.segments) or None
     return [
         getattr(CustomerItem, k).set(v) if v is not None else getattr(CustomerItem, k).remove()
         for k, v in changes.items()
@@ -78,9 +88,12 @@ def get(customer_id: str) -> CustomerState | None:
         return None
 
 
-def upsert(customer: Customer) -> CustomerState:
+def upsert(
+    customer: Customer, memberships: Callable[[CustomerState], tuple[str, ...]] | None = None
+) -> CustomerState:
     """Create or replace the profile; keeps the contact log, the suppression flags and what the
-    send function learned about push devices (endpoints, disabled tokens)."""
+    send function learned about push devices (endpoints, disabled tokens). ``memberships``
+    says the segments of the new state, stored in the same write."""
     bind()
     for _ in range(MAX_TRIES):
         current = get(customer.customer_id)
@@ -90,6 +103,16 @@ def upsert(customer: Customer) -> CustomerState:
         if current:
             learned = {d.token: d for d in current.profile.push}
             profile = _with_learned_devices(customer, learned)
+        segments = list(current.segments) if current and current.segments else None
+        if memberships is not None:
+            base = current or CustomerState(profile)
+            new_state = CustomerState(
+                profile,
+                suppressed=suppressed,
+                activity=base.activity,
+                aggregates=base.aggregates,
+            )
+            segments = list(memberships(new_state)) or None
         item = CustomerItem(
             customer.customer_id,
             email=profile.address("email"),
@@ -98,6 +121,9 @@ def upsert(customer: Customer) -> CustomerState:
             suppressed=suppressed,
             contact_log=[[c.channel, c.at] for c in current.contact_log] if current else [],
             exposures=exposures_doc(current.exposures) if current and current.exposures else None,
+            activity=current.activity.to_doc() if current and current.activity.size else None,
+            aggregates=dict(current.aggregates) if current and current.aggregates else None,
+            segments=segments,
             rev=(current.revision if current else 0) + 1,
             updated_at=iso(utcnow()),
         )
@@ -203,3 +229,30 @@ def suppression_reason(address: str) -> str | None:
 def state_from_raw(raw: dict) -> CustomerState:
     """A customer item as a low-level read returned it (a BatchGetItem across tables)."""
     return _state(CustomerItem.from_raw_data(raw))
+
+
+def scan_page(
+    segment: int,
+    total_segments: int,
+    limit: int,
+    start: dict | None = None,
+) -> tuple[list[CustomerState], dict | None]:
+    """Up to ``limit`` customers of one parallel-scan segment of the table, from ``start`` (the
+    key the previous page ended at); returns them and the key to go on from (None: the segment
+    is done). A page is one Scan call (DynamoDB stops a page at 1 MB)."""
+    bind()
+    results = CustomerItem.scan(
+        segment=segment,
+        total_segments=total_segments,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    found = [_state(item) for item in results]
+    return found, results.last_evaluated_key
+
+
+def approximate_count() -> int:
+    """The table's item count as DynamoDB last measured it (refreshed about every 6 hours)."""
+    bind()
+    return int(CustomerItem.describe_table().get("ItemCount") or 0)

@@ -107,7 +107,9 @@ def write_decision(
         return
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(trace_item)
+            # An event counted in the aggregates is counted once: its trace must be new.
+            counted = customer_update.activity is not None
+            tx.save(trace_item, condition=RecordItem.pk.does_not_exist() if counted else None)
             for message in messages:
                 tx.save(_message_item(message), condition=RecordItem.pk.does_not_exist())
             if customer_update:
@@ -128,7 +130,7 @@ def write_decision(
         ]
         if not failed:
             raise
-        message_slots = range(1, 1 + len(messages))
+        message_slots = range(0 if customer_update.activity is not None else 1, 1 + len(messages))
         if any(i in message_slots for i in failed):
             raise Replay(trace.event_id) from exc
         raise Conflict(f"customer {customer_id} changed meanwhile", field="rev") from exc

@@ -90,6 +90,16 @@ class TaxonomyItem(_Versioned):
         pass
 
 
+class ProfileSchemaItem(_Versioned):
+    class Meta(_Base.Meta):
+        pass
+
+
+class SegmentItem(_Versioned):
+    class Meta(_Base.Meta):
+        pass
+
+
 # Each kind of versioned document and its table (a new kind: a model above, a line here, a
 # binding below and a table in template.yaml).
 VERSIONED_MODELS: dict[VersionedKind, type[_Versioned]] = {
@@ -97,6 +107,8 @@ VERSIONED_MODELS: dict[VersionedKind, type[_Versioned]] = {
     VersionedKind.CONTENT: ContentItem,
     VersionedKind.OFFER: OfferItem,
     VersionedKind.TAXONOMY: TaxonomyItem,
+    VersionedKind.PROFILE: ProfileSchemaItem,
+    VersionedKind.SEGMENT: SegmentItem,
 }
 
 
@@ -127,6 +139,9 @@ class CustomerItem(_Base):
     suppressed = JSONAttribute(null=True)  # {channel: reason}
     contact_log = JSONAttribute(null=True)  # [[channel, iso time], ...] of marketing messages
     exposures = JSONAttribute(null=True)  # {rule id: [exposure row, ...]} (herald.domain.goal)
+    activity = JSONAttribute(null=True)  # day buckets of the aggregates (herald.domain.profile)
+    aggregates = JSONAttribute(null=True)  # their values at the last event (timeline, display)
+    segments = JSONAttribute(null=True)  # [segment id, ...] the customer is a member of
     rev = NumberAttribute(null=True)  # bumped by every write: optimistic lock
     updated_at = UnicodeAttribute(null=True)
     by_email = EmailIndex()
@@ -228,6 +243,8 @@ _BINDINGS = {
     CounterItem: "counters_table",
     OfferItem: "offers_table",
     TaxonomyItem: "taxonomies_table",
+    ProfileSchemaItem: "profiles_table",
+    SegmentItem: "segments_table",
 }
 _bound: list = [None]
 

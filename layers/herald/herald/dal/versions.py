@@ -276,6 +276,8 @@ class VersionStore:
 
 rules = VersionStore(VersionedKind.RULE)
 contents = VersionStore(VersionedKind.CONTENT)
+profiles = VersionStore(VersionedKind.PROFILE)
+segments = VersionStore(VersionedKind.SEGMENT)
 
 
 def ruleset_revision() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-ENTITIES = ("rule", "content", "policy", "offer", "taxonomy")
+ENTITIES = ("rule", "content", "policy", "offer", "taxonomy", "profile", "segment")
 
 
 @dataclass(frozen=True, slots=True)

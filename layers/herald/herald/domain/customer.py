@@ -13,6 +13,7 @@ from typing import Any
 from herald.domain.channel import MESSAGE_CHANNELS, Channel, PushPlatform
 from herald.domain.document import ValidationError, optional, require, unknown_keys
 from herald.domain.goal import Exposures
+from herald.domain.profile import NO_ACTIVITY, Activity
 
 PROFILE_FIELDS = (
     "customer_id",
@@ -28,6 +29,9 @@ E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_CUSTOMER_ID = 128
 MAX_PUSH_DEVICES = 20
+# What Herald derives and adds to ``customer`` in rules, content and segments (never written by
+# ``PUT /customers``): the profile schema's aggregates, activity, segment memberships.
+DERIVED_FIELDS = ("aggregates", "first_seen", "last_seen", "event_counts", "segments", "reachable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,9 @@ class CustomerState:
     suppressed: Mapping[str, str] = field(default_factory=dict)  # channel -> reason
     revision: int = 0
     exposures: Exposures = field(default_factory=dict)  # rule id -> recent exposures (goals)
+    activity: Activity = NO_ACTIVITY  # the aggregates' day buckets (herald.domain.profile)
+    aggregates: Mapping[str, Any] = field(default_factory=dict)  # their values, last computed
+    segments: tuple[str, ...] = ()  # the segments the customer is a member of
 
     @property
     def customer_id(self) -> str:
@@ -117,8 +124,20 @@ class CustomerState:
 
     @cached_property
     def context(self) -> dict:
-        """The profile as rules and templates see it (``customer.attributes.tier``)."""
-        return self.profile.to_doc()
+        """The profile as rules and templates see it (``customer.attributes.tier``), with what
+        Herald derives (``customer.aggregates.orders_90d``, ``customer.segments``)."""
+        from herald.domain.segment import reachability  # noqa: PLC0415 — small, pure
+
+        doc = self.profile.to_doc()
+        doc.update(
+            aggregates=dict(self.aggregates),
+            first_seen=self.activity.first_seen,
+            last_seen=self.activity.last_seen,
+            event_counts=dict(self.activity.event_counts),
+            segments=list(self.segments),
+            reachable=reachability(doc, dict(self.suppressed)),
+        )
+        return doc
 
 
 def fresh(profile: Customer) -> CustomerState:
@@ -230,6 +249,9 @@ class CustomerUpdate:
     suppressed: Mapping[str, str] | None = None
     contact_log: tuple[Contact, ...] | None = None
     exposures: Exposures | None = None
+    activity: Activity | None = None
+    aggregates: Mapping[str, Any] | None = None
+    segments: tuple[str, ...] | None = None
 
     def __bool__(self) -> bool:
         return not (
@@ -237,4 +259,7 @@ class CustomerUpdate:
             and self.suppressed is None
             and self.contact_log is None
             and self.exposures is None
+            and self.activity is None
+            and self.aggregates is None
+            and self.segments is None
         )

@@ -21,6 +21,8 @@ class VersionedKind(StrEnum):
     CONTENT = "content"
     OFFER = "offer"
     TAXONOMY = "taxonomy"
+    PROFILE = "profile"  # the profile schema: the aggregates kept from events (one document)
+    SEGMENT = "segment"
 
 
 class State(StrEnum):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from herald.domain.catalogue import MAX_FIELD_DEPTH, Catalogue
 from herald.domain.channel import MESSAGE_CHANNELS
-from herald.domain.customer import PROFILE_FIELDS
+from herald.domain.customer import DERIVED_FIELDS, PROFILE_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ def check_references(
     catalogue: Catalogue,
     field: str,
     event_name: str | None = None,
+    aggregates: frozenset[str] | None = None,
 ) -> list[FieldWarning]:
     """Warnings for the fields a condition or template reads that nothing ever carried.
 
@@ -64,8 +65,8 @@ def check_references(
     be any of the events that send it: an event field is then unknown only if no event at all
     carried it.
     """
-    if catalogue.empty:
-        return []
+    if catalogue.empty:  # nothing seen yet: only the declared aggregates can be checked
+        return _aggregate_warnings(references, aggregates, field) if aggregates is not None else []
     if event_name is None:
         event_fields = frozenset().union(*(e.fields for e in catalogue.events.values()))
         where = "any event"
@@ -87,7 +88,7 @@ def check_references(
             if missing:
                 problem = ("unknown_field", f"no {where} ever carried the field event.{missing}")
         elif root == "customer":
-            problem = _profile_problem(keys, catalogue.profile_attributes)
+            problem = _profile_problem(keys, catalogue.profile_attributes, aggregates)
         elif root == "now":
             problem = ("unknown_field", "now is the decision time as text: it has no fields")
         if problem:
@@ -95,8 +96,32 @@ def check_references(
     return warnings
 
 
-def _profile_problem(keys: tuple[str, ...], attributes: frozenset[str]) -> tuple | None:
+def _aggregate_warnings(
+    references: Iterable[Reference], aggregates: frozenset[str], field: str
+) -> list[FieldWarning]:
+    found = []
+    for ref in references:
+        if ref.path[:2] == ("customer", "aggregates") and len(ref.path) > 2:
+            problem = _profile_problem(ref.path[1:], frozenset(), aggregates)
+            if problem:
+                found.append(FieldWarning(problem[0], problem[1], field, ref.line, ref.column))
+    return found
+
+
+def _profile_problem(
+    keys: tuple[str, ...], attributes: frozenset[str], aggregates: frozenset[str] | None = None
+) -> tuple | None:
     head = keys[0]
+    if head == "aggregates" and len(keys) > 1 and aggregates is not None:
+        if keys[1] not in aggregates:
+            declared = ", ".join(sorted(aggregates)) or "none yet"
+            return (
+                "unknown_field",
+                f"the live profile schema declares no aggregate {keys[1]} ({declared})",
+            )
+        return None
+    if head in DERIVED_FIELDS:
+        return None
     if head not in PROFILE_FIELDS:
         return (
             "unknown_field",

@@ -22,7 +22,7 @@ from herald.domain.outcome import MessageRef, OutcomeKind, ref_of
 from herald.domain.trace import Trace
 from herald.errors import Conflict
 from herald.observability import logger, metrics
-from herald.service import actions, budget_alerts, catalogue, dead_letters
+from herald.service import actions, audience, budget_alerts, catalogue, dead_letters
 from herald.service.ruleset import cache as ruleset_cache
 from herald.settings import settings
 
@@ -70,16 +70,29 @@ def handle(event: Event, now: datetime | None = None) -> Outcome:
     catalogue.observe_event(event)
     for attempt in range(MAX_DECIDE_ATTEMPTS):
         ruleset, contact_policy = ruleset_cache.get()
-        customer = customers.get(event.customer_id)
-        decision = engine.decide(ruleset, event, customer, now or utcnow(), contact_policy)
+        stored = customers.get(event.customer_id)
+        at = now or utcnow()
+        live = audience.cache.get(ruleset.revision)
+        # The rules see the profile with this event counted (aggregates, segments).
+        customer = audience.observe(live, stored, event, at) if stored else None
+        decision = engine.decide(ruleset, event, customer, at, contact_policy)
         messages = [_message(decision, m) for m in decision.messages]
+        update = actions.profile_update(decision, customer)
+        if stored is not None and customer is not None:
+            derived = audience.derived_update(live, stored, customer, update.profile, at)
+            update = replace(
+                update,
+                activity=derived.activity,
+                aggregates=derived.aggregates,
+                segments=derived.segments,
+            )
         try:
             records.write_decision(
                 decision.trace,
                 messages,
                 event.customer_id,
-                customer.revision if customer else None,
-                actions.profile_update(decision, customer),
+                stored.revision if stored else None,
+                update,
                 _increments(decision, messages),
             )
         except records.Replay:

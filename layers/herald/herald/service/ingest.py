@@ -7,12 +7,12 @@ import uuid
 from typing import Any
 
 from herald.aws import bus
-from herald.dal import customers
+from herald.dal import customers, versions
 from herald.domain.clock import iso, parse_time, utcnow
 from herald.domain.customer import parse_customer
 from herald.domain.document import EVENT_NAME_PATTERN, ValidationError, check_json_fields
 from herald.domain.event import RESERVED_FIELDS, check_detail
-from herald.service import catalogue
+from herald.service import audience, catalogue
 
 DEFAULT_SOURCE = "herald.api"
 EVENT_FIELDS = {"type", "customer_id", "event_id", "occurred_at", "source", "data"}
@@ -62,6 +62,12 @@ def publish_event(body: Any) -> str:
     return event_id
 
 
+def _memberships(state) -> tuple[str, ...]:
+    """The live segments the upserted profile is a member of (recomputed in the same write)."""
+    live = audience.cache.get(str(versions.ruleset_revision()))
+    return audience.memberships(live, audience.with_aggregates(live, state, utcnow()), utcnow())
+
+
 def upsert_customer(customer_id: str, body: Any) -> dict:
     """Create or replace a profile; the stored document's profile part is returned."""
     if not isinstance(body, dict):
@@ -69,6 +75,6 @@ def upsert_customer(customer_id: str, body: Any) -> dict:
     if body.get("customer_id") not in (None, customer_id):
         raise ValidationError("customer_id differs from the URL's", field="customer_id")
     check_json_fields(body)
-    stored = customers.upsert(parse_customer(body, customer_id))
+    stored = customers.upsert(parse_customer(body, customer_id), _memberships)
     catalogue.observe_profile(stored.profile)
     return {**stored.profile.to_doc(), "suppressed": dict(stored.suppressed)}

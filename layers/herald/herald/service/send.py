@@ -29,6 +29,7 @@ from herald.channels import email, push, sms
 from herald.dal import customers, outcomes, records
 from herald.dal.contact_policy import cache as policy_cache
 from herald.domain import policy
+from herald.domain.broadcast import RULE_PREFIX
 from herald.domain.channel import Category, Channel
 from herald.domain.customer import CustomerState, CustomerUpdate
 from herald.domain.event import BadEvent
@@ -124,6 +125,9 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
             f"message {message_id} was being sent when a previous attempt stopped: "
             "the provider may have accepted it, so it is not sent again automatically"
         )
+    held = _broadcast_hold(message)
+    if held is not None:
+        return held
     customer = customers.get(message.customer_id)
     blocked = _blocked(message, customer)
     if blocked:
@@ -173,6 +177,22 @@ def _handle(message_id: str, last_attempt: bool) -> SendResult:
     return _finish(
         sending, MessageStatus.SENT, frm=SENDING_ONLY, provider_id=provider_id, reason=None
     )
+
+
+def _broadcast_hold(message: Message) -> SendResult | None:
+    """A broadcast's message waits while it is paused and is dropped once it is cancelled."""
+    if not message.rule_id.startswith(RULE_PREFIX):
+        return None
+    from herald.service.broadcast_status import cache as broadcast_status  # noqa: PLC0415
+
+    status = broadcast_status.get(message.rule_id[len(RULE_PREFIX) :])
+    if status == "cancelled":
+        return _finish(message, MessageStatus.SUPPRESSED, reason="the broadcast was cancelled")
+    if status == "paused":
+        return SendResult(
+            message.message_id, "skipped", "the broadcast is paused: resume queues it"
+        )
+    return None
 
 
 def _blocked(message: Message, customer: CustomerState | None) -> str | None:

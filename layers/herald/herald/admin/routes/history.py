@@ -22,7 +22,7 @@ router = Router()
 )
 def audit_log(
     entity: Annotated[
-        Literal["rule", "content", "policy", "offer", "taxonomy"] | None,
+        Literal["rule", "content", "policy", "offer", "taxonomy", "profile", "segment"] | None,
         Query(description="one kind of entity"),
     ] = None,
     entity_id: Annotated[
