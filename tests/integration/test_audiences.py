@@ -182,3 +182,26 @@ def test_publishing_a_segment_backfills_its_members_through_the_broadcast_scan(
     assert customers.get("c-dana").segments == ("email-subscribers", "vip")
     assert customers.get("c-ann").segments == ("email-subscribers",)
     assert customers.get("c-bob").segments == ()
+
+
+def test_the_timeline_shows_the_aggregates_and_segments_rules_see(
+    api, handlers, demo_data, lambda_context, clock
+):
+    # Given Bob placed two orders (550 spent this year: a VIP now)
+    for i, amount in enumerate((350, 200)):
+        handlers.decide.lambda_handler(
+            eventbridge("order.placed", "c-bob", f"order-{i}", amount=amount), lambda_context
+        )
+    # When a marketer reads his timeline
+    status, body = api("GET", "/admin/customers/c-bob/timeline")
+    # Then beside the decisions it shows what rules read of him: aggregates, activity, segments
+    assert status == 200
+    profile = body["profile"]
+    assert profile["aggregates"]["orders_90d"] == 2
+    assert profile["aggregates"]["spend_365d"] == 550
+    assert profile["event_counts"] == {"order.placed": 2}
+    assert "vip" in profile["segments"]
+    assert profile["first_seen"] and profile["last_seen"]
+    assert [item["kind"] for item in body["items"]].count("trace") == 2
+    # And a customer Herald doesn't know has no profile part
+    assert api("GET", "/admin/customers/nobody/timeline") == (200, {"items": []})

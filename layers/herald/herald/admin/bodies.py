@@ -729,8 +729,22 @@ class TimelineEntry(BaseModel):
     kind: Literal["trace", "message"]
 
 
+class DerivedProfile(Answer):
+    """What Herald derives of a customer: the profile schema's aggregates now, activity, and
+    the segments they are a member of (``customer.aggregates.*``, ``customer.segments``)."""
+
+    aggregates: dict[str, Any]
+    first_seen: str | None
+    last_seen: str | None
+    event_counts: dict[str, int]
+    segments: list[str]
+
+
 class Timeline(Answer):
     items: list[TimelineEntry]
+    profile: DerivedProfile | None = Field(
+        default=None, description="absent for a customer Herald has no profile of"
+    )
 
 
 # --------------------------------------------------------------------------- stats

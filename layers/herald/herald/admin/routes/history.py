@@ -41,4 +41,4 @@ def audit_log(
 def timeline(
     customer_id: CustomerId, limit: Annotated[int, Query(ge=1, le=history.MAX_TIMELINE)] = 50
 ) -> dict:
-    return {"items": history.timeline(caller(router), customer_id, limit)}
+    return history.timeline(caller(router), customer_id, limit)
