@@ -122,6 +122,20 @@ def check_id(value: Any, field_name: str = "id") -> str:
     return value
 
 
+def document_head(doc: Any, allowed: frozenset[str], what: str) -> tuple[str, str]:
+    """A marketer document's common checks: a mapping (``what`` names it: "an offer"), no
+    unknown field, a valid ``id``, a 1-200 character ``name`` (the id when absent); returns
+    the id and the name."""
+    if not isinstance(doc, dict):
+        raise ValidationError(f"{what} must be a mapping", field=what.split()[-1])
+    unknown_keys(doc, allowed)
+    doc_id = check_id(doc.get("id"))
+    name = doc.get("name", doc_id)
+    if not isinstance(name, str) or not 1 <= len(name) <= 200:
+        raise ValidationError("name must be a 1-200 character string", field="name")
+    return doc_id, name
+
+
 def check_event_name(value: Any, field_name: str) -> str:
     if not isinstance(value, str) or not EVENT_NAME_PATTERN.match(value):
         shown = value[:80] if isinstance(value, str) else value

@@ -17,7 +17,7 @@ from typing import Any
 
 from herald.domain.channel import Category
 from herald.domain.clock import iso, parse_time
-from herald.domain.document import ID_PATTERN, ValidationError
+from herald.domain.document import ValidationError, document_head
 
 PLACEMENT_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
 PLACEMENT_FIELDS = ("headline", "body", "cta_url", "image_url")
@@ -128,17 +128,7 @@ def _content(doc: Any, placements: tuple[str, ...]) -> dict[str, dict[str, str]]
 
 def parse_offer(doc: Any, version: int = 0) -> Offer:
     """Check an offer document's shape; raise :class:`ValidationError` naming the field."""
-    if not isinstance(doc, dict):
-        raise ValidationError("an offer must be a mapping", field="offer")
-    extra = sorted(set(doc) - OFFER_FIELDS)
-    if extra:
-        raise ValidationError(f"unknown field {extra[0]}", field=extra[0])
-    offer_id = doc.get("id")
-    if not isinstance(offer_id, str) or not ID_PATTERN.match(offer_id):
-        raise ValidationError("id must match [a-z0-9-]{1,64}", field="id")
-    name = doc.get("name", offer_id)
-    if not isinstance(name, str) or not 1 <= len(name) <= 200:
-        raise ValidationError("name must be a 1-200 character string", field="name")
+    offer_id, name = document_head(doc, OFFER_FIELDS, "an offer")
     raw = doc.get("placements")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_PLACEMENTS:
         raise ValidationError(

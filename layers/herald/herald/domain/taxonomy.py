@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from herald.domain.document import ID_PATTERN, ValidationError
+from herald.domain.document import ID_PATTERN, ValidationError, document_head
 
 TAXONOMY_FIELDS = frozenset({"id", "name", "topics"})
 TOPIC_FIELDS = frozenset({"id", "name", "phrases", "keywords", "when"})
@@ -99,17 +99,7 @@ def _terms(value: Any, field_name: str) -> list[str]:
 
 def parse_taxonomy(doc: Any, version: int = 0) -> Taxonomy:
     """Check a taxonomy's shape (topic conditions are compiled by the service)."""
-    if not isinstance(doc, dict):
-        raise ValidationError("a taxonomy must be a mapping", field="taxonomy")
-    extra = sorted(set(doc) - TAXONOMY_FIELDS)
-    if extra:
-        raise ValidationError(f"unknown field {extra[0]}", field=extra[0])
-    taxonomy_id = doc.get("id")
-    if not isinstance(taxonomy_id, str) or not ID_PATTERN.match(taxonomy_id):
-        raise ValidationError("id must match [a-z0-9-]{1,64}", field="id")
-    name = doc.get("name", taxonomy_id)
-    if not isinstance(name, str) or not 1 <= len(name) <= 200:
-        raise ValidationError("name must be a 1-200 character string", field="name")
+    taxonomy_id, name = document_head(doc, TAXONOMY_FIELDS, "a taxonomy")
     raw = doc.get("topics")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_TOPICS:
         raise ValidationError(f"topics must list 1-{MAX_TOPICS} topics", field="topics")
