@@ -38,7 +38,7 @@ def progress_line(view: dict) -> str:
     counts = view["counts"]
     shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if k != "existing")
     if counts.get("existing"):
-        shown += f", already sent by an earlier run {counts['existing']}"
+        shown += f", already reached by an earlier run {counts['existing']}"
     return f"{view['id']} run {view['run']} {view['status']}: {shown}"
 
 
@@ -58,12 +58,15 @@ DEMO_BROADCAST = {
 def demo(local) -> None:
     """Broadcast to the ``vip`` segment of the demo customers, then print its progress."""
     import os
+    import warnings
 
     from herald.admin import broadcasts as use_case
     from herald.admin.users import User
     from herald.domain.clock import utcnow
     from herald.settings import settings
 
+    # A worker step that counts nothing publishes no metric; powertools warns about that.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     # Locally there is no SES quota to stay under: the worker queues unpaced.
     os.environ["BROADCAST_SEND_RATE"] = "0"
     settings.cache_clear()
