@@ -319,6 +319,10 @@ def test_an_approver_reviews_publishes_sees_the_message_and_rolls_back(server, p
     assert message.count() == 1, p.locator("main").text_content()
     assert "spring-email@1" in message.text_content() and "spring-gold v2" in message.text_content()
     assert p.locator('.trace-rule[data-rule="spring-gold"].matched').count() == 1
+    # beside what Herald derives of c-2: activity (the event just decided) and segments
+    profile = p.locator("section[data-profile]")
+    assert "first seen never" not in profile.text_content(), profile.text_content()
+    assert profile.locator("p[data-segments]").count() == 1
     page.check("the customer timeline")
 
     # He rolls the rule back to version 1, with a confirmation

@@ -1,5 +1,6 @@
-// A customer's timeline: recent decisions (each rule, matched or not, each action and why) and
-// the messages that followed, with their status and reason.
+// A customer's timeline: what Herald derives of them (aggregates, activity, segments), recent
+// decisions (each rule, matched or not, each action and why) and the messages that followed,
+// with their status and reason.
 
 import { ApiError, get } from "../api.js";
 import { badge, field, h, when, fill } from "../dom.js";
@@ -17,14 +18,15 @@ export async function render(view, ctx) {
   );
   fill(view, h("h1", { text: id ? `Customer ${id}` : "Customers" }), form, out);
   if (!id) return;
-  let items;
+  let items, profile;
   try {
-    ({ items } = await get(`/admin/customers/${encodeURIComponent(id)}/timeline?limit=100`));
+    ({ items, profile } = await get(`/admin/customers/${encodeURIComponent(id)}/timeline?limit=100`));
   } catch (error) {
     if (error instanceof ApiError) return out.append(h("p", { class: "note bad", text: error.message }));
     throw error;
   }
   if (!ctx.alive()) return;
+  if (profile) out.append(profileView(profile));
   if (!items.length) return out.append(h("p", { class: "empty", text: "Nothing decided or sent for this customer yet." }));
   out.append(
     h(
@@ -42,5 +44,21 @@ export async function render(view, ctx) {
           : h("li", { class: "card", dataset: { trace: item.event_id } }, h("div", { class: "muted", text: when(item.decided_at) }), traceView(item)),
       ),
     ),
+  );
+}
+
+// What rules read of the customer beyond their attributes: customer.aggregates.*, segments.
+function profileView(profile) {
+  const rows = Object.entries(profile.aggregates);
+  const seen = (at) => (at ? when(at) : "never");
+  return h(
+    "section",
+    { class: "card", "aria-label": "Profile", dataset: { profile: "" } },
+    h("h2", { text: "Profile" }),
+    h("p", { class: "muted", text: `first seen ${seen(profile.first_seen)} · last seen ${seen(profile.last_seen)}` }),
+    h("p", { dataset: { segments: profile.segments.join(" ") }, text: `segments: ${profile.segments.length ? profile.segments.join(", ") : "none"}` }),
+    rows.length
+      ? h("dl", { class: "aggregates" }, ...rows.flatMap(([name, value]) => [h("dt", { text: name }), h("dd", { text: value === null ? "—" : String(value) })]))
+      : h("p", { class: "muted", text: "No aggregates declared (the profile schema: rules/profile.yaml)." }),
   );
 }
