@@ -53,13 +53,22 @@ def _transaction(fail: bool) -> list[dict]:
     ]
 
 
+def _moto_table():
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends["123456789012"]["us-east-1"].tables["t"]
+
+
 def test_a_cancelled_transaction_changes_nothing(table):
     # Given two items, and a transaction that adds one, changes it and then fails a check
+    before = _moto_table()
     with item_snapshots(), pytest.raises(ClientError) as raised:
         table.transact_write_items(TransactItems=_transaction(fail=True))
     # Then it is cancelled and the table is as it was
     assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert _items(table) == {"old": "1", "other": "7"}
+    # restored item by item: moto's own rollback would have swapped in a copy of the table
+    assert _moto_table() is before
 
 
 def test_a_good_transaction_writes_every_item(table):
