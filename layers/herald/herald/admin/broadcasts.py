@@ -176,23 +176,21 @@ def pause(user: User, broadcast_id: str) -> dict:
 def resume(user: User, broadcast_id: str) -> dict:
     """A new run from the start: what the earlier runs wrote is found, not sent again; what
     they queued but the pause kept back is queued again."""
-    user.require_approver("resuming a broadcast")
-
-    def move(b: Broadcast) -> Broadcast:
-        if b.status != BroadcastStatus.PAUSED:
-            raise Conflict(f"broadcast {b.id} is {b.status}, not paused", field="status")
-        return b.moved(BroadcastStatus.SCHEDULED, user.name, iso(utcnow()), run=b.run + 1)
-
-    return _view(_start(store.change(check_id(broadcast_id), move)))
+    return _new_run(user, broadcast_id, BroadcastStatus.PAUSED, "resuming")
 
 
 def rerun(user: User, broadcast_id: str) -> dict:
     """Run a completed broadcast again (new members since get it; nobody gets it twice)."""
-    user.require_approver("re-running a broadcast")
+    return _new_run(user, broadcast_id, BroadcastStatus.COMPLETED, "re-running")
+
+
+def _new_run(user: User, broadcast_id: str, from_status: BroadcastStatus, doing: str) -> dict:
+    """Start run n+1 of a broadcast that is ``from_status`` (a 409 otherwise)."""
+    user.require_approver(f"{doing} a broadcast")
 
     def move(b: Broadcast) -> Broadcast:
-        if b.status != BroadcastStatus.COMPLETED:
-            raise Conflict(f"broadcast {b.id} is {b.status}, not completed", field="status")
+        if b.status != from_status:
+            raise Conflict(f"broadcast {b.id} is {b.status}, not {from_status}", field="status")
         return b.moved(BroadcastStatus.SCHEDULED, user.name, iso(utcnow()), run=b.run + 1)
 
     return _view(_start(store.change(check_id(broadcast_id), move)))

@@ -29,7 +29,7 @@ from herald.channels import email, push, sms
 from herald.dal import customers, outcomes, records
 from herald.dal.contact_policy import cache as policy_cache
 from herald.domain import policy
-from herald.domain.broadcast import RULE_PREFIX
+from herald.domain.broadcast import RULE_PREFIX, BroadcastStatus
 from herald.domain.channel import Category, Channel
 from herald.domain.customer import CustomerState, CustomerUpdate
 from herald.domain.event import BadEvent
@@ -186,9 +186,9 @@ def _broadcast_hold(message: Message) -> SendResult | None:
     from herald.service.broadcast_status import cache as broadcast_status  # noqa: PLC0415
 
     status = broadcast_status.get(message.rule_id[len(RULE_PREFIX) :])
-    if status == "cancelled":
+    if status == BroadcastStatus.CANCELLED:
         return _finish(message, MessageStatus.SUPPRESSED, reason="the broadcast was cancelled")
-    if status == "paused":
+    if status == BroadcastStatus.PAUSED:
         return SendResult(
             message.message_id, "skipped", "the broadcast is paused: resume queues it"
         )
