@@ -31,3 +31,19 @@ def decide_envelope(envelope: dict, now=None):
     from herald.service import decide
 
     return decide.handle(from_envelope(envelope), now)
+
+
+def tap_bus(bus: str, pattern: dict, queue: str = "bus-tap") -> str:
+    """An SQS queue that receives what ``pattern`` matches on ``bus``; returns its URL."""
+    import json
+
+    import boto3
+
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name=queue, EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=queue, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    return url

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from herald.domain.feedback import Analysis, Sentiment
+from tests.builders import tap_bus
 from tests.integration.apigw import APPROVER, Api, call
 
 NEGATIVE = ("never", "late", "rude", "broken", "twice", "damaged", "unhappy")
@@ -42,20 +43,11 @@ def failing_comprehend(text: str) -> Analysis:
 
 @pytest.fixture
 def bus_tap(demo_data) -> str:
-    env = demo_data.environment()
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="feedback-tap")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    bus = env["EVENT_BUS_NAME"]
-    events.put_rule(
-        Name="tap",
-        EventBusName=bus,
-        EventPattern=json.dumps({"detail-type": ["feedback.received"]}),
+    return tap_bus(
+        demo_data.environment()["EVENT_BUS_NAME"],
+        {"detail-type": ["feedback.received"]},
+        queue="feedback-tap",
     )
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-    return url
 
 
 def _received(url: str) -> list[dict]:

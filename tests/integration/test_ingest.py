@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from tests.builders import tap_bus
 from tests.integration.apigw import Api, snapshot
 
 IAM = None  # IAM-signed requests carry no Cognito claims
@@ -22,20 +23,9 @@ def api(aws, lambda_context) -> Api:
 @pytest.fixture
 def bus_tap(aws) -> str:
     """An SQS queue receiving every event on the Herald bus (what the decide rule would see)."""
-    env = aws.environment()
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    bus = env["EVENT_BUS_NAME"]
-    events.put_rule(
-        Name="tap",
-        EventBusName=bus,
-        EventPattern=json.dumps({"detail": {"customer_id": [{"exists": True}]}}),
+    return tap_bus(
+        aws.environment()["EVENT_BUS_NAME"], {"detail": {"customer_id": [{"exists": True}]}}
     )
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-    return url
 
 
 def _received(url: str) -> list[dict]:
