@@ -109,6 +109,26 @@ def add(increment: Increment) -> None:
         item.update(actions=actions)
 
 
+def transaction_add(increment: Increment) -> dict | None:
+    """``increment`` as one TransactWriteItems entry (an ADD of its non-zero figures, in the
+    low-level shape) for a transaction that counts exactly once; None when nothing moves."""
+    pk, sk = increment.key()
+    values = {name: v for name, v in increment.values.items() if v}
+    if not values:
+        return None
+    return {
+        "Update": {
+            "TableName": settings().counters_table,
+            "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+            "UpdateExpression": "ADD " + ", ".join(f"#f{i} :v{i}" for i in range(len(values))),
+            "ExpressionAttributeNames": {f"#f{i}": name for i, name in enumerate(values)},
+            "ExpressionAttributeValues": {
+                f":v{i}": {"N": str(v)} for i, v in enumerate(values.values())
+            },
+        }
+    }
+
+
 def _number(value: dict) -> int | float:
     number = Decimal(value["N"])
     return int(number) if number == number.to_integral_value() else float(number)

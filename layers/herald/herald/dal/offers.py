@@ -132,21 +132,6 @@ def get_trace(decision_id: str) -> dict | None:
     return json.loads(item["doc"]["S"]) if item else None
 
 
-def _counter_update(increment: Increment) -> dict:
-    pk, sk = increment.key()
-    names = {f"#f{i}": name for i, name in enumerate(increment.values)}
-    numbers = {f":v{i}": {"N": str(v)} for i, v in enumerate(increment.values.values())}
-    return {
-        "Update": {
-            "TableName": settings().counters_table,
-            "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-            "UpdateExpression": "ADD " + ", ".join(f"#f{i} :v{i}" for i in range(len(names))),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": numbers,
-        }
-    }
-
-
 def _read_log(customer_id: str) -> tuple[tuple[OfferContact, ...], int]:
     raw = client("dynamodb").get_item(
         TableName=settings().messages_table, Key=_log_key(customer_id), ConsistentRead=True
@@ -180,7 +165,9 @@ def record_outcome(
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
-    count = _counter_update(Increment(scope(placement), f"{offer_id}#{arm}", {FIGURES[outcome]: 1}))
+    count = counters.transaction_add(
+        Increment(scope(placement), f"{offer_id}#{arm}", {FIGURES[outcome]: 1})
+    )
     for _ in range(MAX_TRIES):
         items = [marker, count]
         if outcome in (OfferOutcome.IMPRESSION, OfferOutcome.ACCEPT):

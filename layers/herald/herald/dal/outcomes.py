@@ -74,24 +74,6 @@ def increments(ref: MessageRef, kind: OutcomeKind, value: float = 0.0) -> list[I
     return found
 
 
-def _update(increment: Increment) -> dict | None:
-    pk, sk = increment.key()
-    values = {name: v for name, v in increment.values.items() if v}
-    if not values:
-        return None
-    names = {f"#f{i}": name for i, name in enumerate(values)}
-    numbers = {f":v{i}": {"N": str(v)} for i, v in enumerate(values.values())}
-    return {
-        "Update": {
-            "TableName": settings().counters_table,
-            "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-            "UpdateExpression": "ADD " + ", ".join(f"#f{i} :v{i}" for i in range(len(values))),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": numbers,
-        }
-    }
-
-
 def record(
     ref: MessageRef, kind: OutcomeKind, at: str | None = None, value: float = 0.0
 ) -> Recorded:
@@ -110,7 +92,9 @@ def record(
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }
-    items = [message] + [u for i in increments(ref, kind, value) if (u := _update(i))]
+    items = [message] + [
+        u for i in increments(ref, kind, value) if (u := counters.transaction_add(i))
+    ]
     ddb = client("dynamodb")
     try:
         ddb.transact_write_items(TransactItems=items)
