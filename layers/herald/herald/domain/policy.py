@@ -15,9 +15,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from herald.domain.channel import MESSAGE_CHANNELS, Category
-from herald.domain.clock import iso, parse_duration
+from herald.domain.clock import iso, parse_duration, parse_time
 from herald.domain.customer import Contact, CustomerState
-from herald.domain.document import ValidationError
+from herald.domain.document import ValidationError, unknown_keys
 from herald.domain.message import MessageStatus
 from herald.domain.offer import OfferContact, OfferOutcome
 
@@ -175,9 +175,7 @@ def parse_policy(doc: Any) -> ContactPolicy:
 def _offer_policy(doc: Any) -> OfferPolicy:
     if not isinstance(doc, dict):
         raise ValidationError("offers must be a mapping", field="offers")
-    extra = sorted(set(doc) - {"max_shown", "within", "pause_for"})
-    if extra:
-        raise ValidationError(f"unknown field offers.{extra[0]}", field=f"offers.{extra[0]}")
+    unknown_keys(doc, {"max_shown", "within", "pause_for"}, "offers.")
     defaults = DEFAULT_POLICY["offers"]
     shown = doc.get("max_shown", defaults["max_shown"])
     if not isinstance(shown, int) or isinstance(shown, bool) or not 1 <= shown <= 1000:
@@ -200,7 +198,7 @@ def offer_resting(
     for entry in sorted(log, key=lambda e: e.at):
         if entry.offer_id != offer_id:
             continue
-        at = datetime.fromisoformat(entry.at.replace("Z", "+00:00"))
+        at = parse_time(entry.at, "offer log")
         if entry.outcome == OfferOutcome.ACCEPT:
             shown = [t for t in shown if t > at]  # an accept resets the count
         elif entry.outcome == OfferOutcome.IMPRESSION:
@@ -222,9 +220,7 @@ def offer_log_window(rules: OfferPolicy) -> timedelta:
 def _guardrail(doc: Any) -> Guardrail:
     if not isinstance(doc, dict):
         raise ValidationError("guardrail must be a mapping", field="guardrail")
-    extra = sorted(set(doc) - {"complaint_rate", "hard_bounce_rate", "min_sends"})
-    if extra:
-        raise ValidationError(f"unknown field guardrail.{extra[0]}", field=f"guardrail.{extra[0]}")
+    unknown_keys(doc, {"complaint_rate", "hard_bounce_rate", "min_sends"}, "guardrail.")
     rates = {}
     for name in ("complaint_rate", "hard_bounce_rate"):
         value = doc.get(name, DEFAULT_POLICY["guardrail"][name])
