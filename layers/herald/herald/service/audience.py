@@ -8,6 +8,7 @@ cache, the aggregates' buckets travel on the customer item the decision reads an
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from herald.domain.document import ValidationError
 from herald.domain.event import Event
 from herald.observability import logger
 from herald.runtime import register_cache
+from herald.settings import settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +76,23 @@ class AudienceCache:
 
     def clear(self) -> None:
         self.audience: Audience | None = None
+        self.checked_at = 0.0
 
     def get(self, revision: str) -> Audience:
         """The snapshot for ``revision`` (the ruleset cache's: it moves with every publish)."""
         if self.audience is None or self.audience.revision != revision:
             self.audience = load(revision)
+        return self.audience
+
+    def current(self, clock=time.monotonic) -> Audience:
+        """The live snapshot for callers with no ruleset at hand (``PUT /customers``): the
+        revision is read at most every ``RULESET_REFRESH_SECONDS``, as the ruleset cache does,
+        not once per call."""
+        now = clock()
+        if self.audience is None or now - self.checked_at >= settings().ruleset_refresh_seconds:
+            self.get(str(versions.ruleset_revision()))
+            self.checked_at = now
+        assert self.audience is not None  # get() loaded it
         return self.audience
 
 

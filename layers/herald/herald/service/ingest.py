@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from herald.aws import bus
-from herald.dal import customers, versions
+from herald.dal import customers
 from herald.domain.clock import iso, parse_time, utcnow
 from herald.domain.customer import parse_customer
 from herald.domain.document import EVENT_NAME_PATTERN, ValidationError, check_json_fields
@@ -64,8 +64,8 @@ def publish_event(body: Any) -> str:
 
 def _memberships(state) -> tuple[str, ...]:
     """The live segments the upserted profile is a member of (recomputed in the same write)."""
-    live = audience.cache.get(str(versions.ruleset_revision()))
-    return audience.memberships(live, audience.with_aggregates(live, state, utcnow()), utcnow())
+    live, now = audience.cache.current(), utcnow()
+    return audience.memberships(live, audience.with_aggregates(live, state, now), now)
 
 
 def upsert_customer(customer_id: str, body: Any) -> dict:
