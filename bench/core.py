@@ -367,6 +367,9 @@ HANDLERS = {
     "ingest": "functions/ingest/app.py",
     "feedback": "functions/feedback/app.py",
     "unsubscribe": "functions/unsubscribe/app.py",
+    "offers": "functions/offers/app.py",
+    "customer_feedback": "functions/customer_feedback/app.py",
+    "broadcast_worker": "functions/broadcast_worker/app.py",
 }
 
 
@@ -402,6 +405,10 @@ def cold_import_figures(runs: int = 5) -> dict:
         "SENDER_EMAIL",
         "EVENT_BUS_NAME",
         "UNSUBSCRIBE_KEY_PARAM",
+        "OFFERS_TABLE",
+        "TAXONOMIES_TABLE",
+        "SEGMENTS_TABLE",
+        "PROFILES_TABLE",
     ):
         env.setdefault(name, "bench")
     snippet = (
