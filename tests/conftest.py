@@ -141,6 +141,20 @@ def drain_send_queue(handlers, context=None) -> list[dict]:
     return pipeline.send_responses
 
 
+def count_changes(handlers, batch_size: int = 500) -> int:
+    """What the stream trigger does deployed: the messages table's stream, batch by batch, to
+    the counting function (the counters trail the messages until then); returns the records."""
+    from herald.settings import settings
+    from herald_dev.local import streams
+
+    context = LambdaContext("counters", "arn:aws:lambda:us-east-1:123456789012:function:counters")
+    return streams.drain(
+        lambda event: handlers.counters.lambda_handler(event, context),
+        settings().messages_table,
+        batch_size=batch_size,
+    )
+
+
 def sqs_record(message: dict, arn: str) -> dict:
     """One Lambda SQS record for a message as ReceiveMessage returns it."""
     from herald_dev.local.runner import sqs_event

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DEMO_NOW, drain_send_queue, ses_sent
+from tests.conftest import DEMO_NOW, count_changes, drain_send_queue, ses_sent
 from tests.integration.apigw import APPROVER, MARKETER, OTHER_APPROVER, Api
 
 VIP_EMAIL = {
@@ -79,6 +79,7 @@ def test_a_broadcast_goes_to_the_segment_once_and_reports_its_counts(
     # When its run goes through the state machine and the send queue drains
     execution = run("winter-vip")
     drain_send_queue(handlers, lambda_context)
+    count_changes(handlers)
     # Then each VIP got exactly one email, and the counts say what happened
     assert sorted(m["to"] for m in ses_sent()) == ["ann@example.com", "dana@example.com"]
     view = api("GET", "/admin/broadcasts/winter-vip")[1]
@@ -91,6 +92,7 @@ def test_a_broadcast_goes_to_the_segment_once_and_reports_its_counts(
     assert api("POST", "/admin/broadcasts/winter-vip/rerun", user=APPROVER)[1]["run"] == 2
     run("winter-vip")
     drain_send_queue(handlers, lambda_context)
+    count_changes(handlers)
     # Then nobody got it twice: the new run found both messages
     assert len(ses_sent()) == 2
     again = api("GET", "/admin/broadcasts/winter-vip")[1]["counts"]
@@ -162,6 +164,7 @@ def test_injected_worker_failures_lose_nothing_and_duplicate_nothing(
     recipients = [m["to"] for m in ses_sent()]
     assert execution.retried == 3 and not any(failures.values())
     assert len(recipients) == 122 and len(set(recipients)) == 122
+    count_changes(handlers)
     counts = api("GET", "/admin/broadcasts/winter-vip")[1]["counts"]
     assert (counts["scanned"], counts["matched"], counts["sent"]) == (126, 122, 122)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import DEMO_NOW, drain_send_queue, eventbridge
+from tests.conftest import DEMO_NOW, count_changes, drain_send_queue, eventbridge
 from tests.integration.apigw import APPROVER, Api
 
 RULE = "winter-sale-experiment"
@@ -64,6 +64,7 @@ def test_holdout_customers_are_recorded_not_sent_and_every_arm_is_exposed(shoppe
     assert {m.status for m in shoppers["holdout"]} == {"held_out"}
     assert {m.status for m in shoppers["winter-sale-a"] + shoppers["winter-sale-b"]} == {"queued"}
     drain_send_queue(handlers)
+    assert count_changes(handlers) > 0
     report = stats("2026-11-24", "2026-11-24")
     for name, messages in shoppers.items():
         counts = arm(report, name)
@@ -92,6 +93,7 @@ def test_ses_events_count_once_per_message_and_kind_in_any_order(
     ]
     # Then each kind counted once, the repeat was a duplicate, and nothing moved back
     assert [r["status"] for r in results] == ["counted", "counted", "duplicate", "counted"]
+    count_changes(handlers)
     counts = arm(stats("2026-11-24", "2026-11-24"), "winter-sale-a")
     assert (counts["delivered"], counts["clicked"], counts["opened"]) == (1, 1, 1)
     stored = records.get_message(message.message_id)
@@ -200,3 +202,61 @@ def test_the_guardrail_pauses_above_the_complaint_threshold_and_an_approver_resu
     status, resumed = api("POST", f"/admin/rules/{RULE}/resume", user=APPROVER)
     assert status == 200 and resumed["entity_state"] == "live" and resumed["paused"] is None
     assert for_entity("rule", RULE)[0].action == "resume"
+
+
+def _messages_stream(limit: int = 500) -> list[dict]:
+    from herald.settings import settings
+    from herald_dev.local import streams
+
+    return streams.reader(settings().messages_table).read(limit)
+
+
+def test_a_batch_delivered_again_counts_nothing_twice_and_a_longer_one_only_what_is_new(
+    shoppers, handlers
+):
+    from herald.service import counting
+
+    # Given the stream of 60 decisions (messages created: exposures)
+    first = _messages_stream()
+    exposed = sum(len(m) for m in shoppers.values())
+    assert len(first) >= exposed == 60
+    # When the counting function gets the batch, then the same batch again (a retry)
+    once = counting.on_stream({"Records": first})
+    again = counting.on_stream({"Records": first})
+    # Then the retry found the batch's markers and counted nothing
+    assert (once["counted"], once["skipped"]) == (exposed, 0)
+    assert (again["counted"], again["skipped"], again["transactions"]) == (0, exposed, 0)
+    report = stats("2026-11-24", "2026-11-24")
+    assert sum(a["counts"]["exposed"] for a in report["arms"]) == exposed
+    # When the messages are sent and the retried batch comes back longer (the sends appended)
+    drain_send_queue(handlers)
+    longer = first + _messages_stream()
+    result = counting.on_stream({"Records": longer})
+    # Then only the sends counted, once
+    sent = len(shoppers["winter-sale-a"]) + len(shoppers["winter-sale-b"])
+    assert (result["skipped"], result["counted"]) == (exposed, sent)
+    report = stats("2026-11-24", "2026-11-24")
+    assert sum(a["counts"]["exposed"] for a in report["arms"]) == exposed
+    assert sum(a["counts"]["sent"] for a in report["arms"]) == sent
+
+
+def test_a_complaint_counted_from_the_stream_pauses_the_rule_above_the_threshold(
+    shoppers, handlers, lambda_context, monkeypatch
+):
+    from herald.dal.versions import rules
+    from herald.service import guardrail
+
+    alerts = []
+    monkeypatch.setattr(guardrail.alerts, "publish", lambda *a, **k: alerts.append(a))
+    drain_send_queue(handlers)
+    count_changes(handlers)
+    # Given 1,000 sends with 3 complaints (0.3%: at the ceiling) already counted
+    _seed(RULE, 1000, 3)
+    message = shoppers["winter-sale-a"][0]
+    # When SES reports a complaint on one more message and the stream is counted
+    result = handlers.feedback.lambda_handler(ses_event(message, "Complaint"), lambda_context)
+    assert result["status"] == "counted" and rules.head(RULE).state == "live"
+    count_changes(handlers)
+    # Then the complaint is counted and the rule is paused, with its alert
+    assert arm(stats("2026-11-24", "2026-11-24"), "winter-sale-a")["complained"] == 4
+    assert rules.head(RULE).state == "paused" and len(alerts) == 1

@@ -58,10 +58,15 @@ def test_any_message_on_any_dead_letter_queue_raises_an_alarm(template):
         props = resource.get("Properties") or {}
         redrive = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
         function_dlq = (props.get("DeadLetterQueue") or {}).get("TargetArn")
-        for ref in (redrive, function_dlq):
+        # a stream source's batches that outlived their retries
+        on_failure = [
+            ((e.get("Properties") or {}).get("DestinationConfig") or {}).get("OnFailure", {})
+            for e in (props.get("Events") or {}).values()
+        ]
+        for ref in (redrive, function_dlq, *(d.get("Destination") for d in on_failure)):
             if ref:
                 targets.add(ref["Fn::GetAtt"][0])
-    assert targets == {"SendDLQ", "DecideDLQ", "FeedbackDLQ", "FeedbackRetryDLQ"}
+    assert targets == {"SendDLQ", "DecideDLQ", "FeedbackDLQ", "FeedbackRetryDLQ", "CountersDLQ"}
     watched = {
         _dimension(p, "QueueName")["Fn::GetAtt"][0]
         for p in _alarms(template).values()

@@ -306,11 +306,23 @@ def test_send_polls_only_its_own_queue(transformed):
     assert not _allowed(send, "sqs:ReceiveMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:payroll")
 
 
+def test_counting_reads_only_the_messages_stream(transformed):
+    # SAM's managed AWSLambdaDynamoDBExecutionRole allows every stream; the role's Deny narrows it
+    resources, r = _deployed(transformed)
+    counting = _role_statements(resources, "CountersFunctionRole")
+    counting += [{"Effect": "Allow", "Action": "dynamodb:GetRecords", "Resource": "*"}]
+    stream = r.getatt("MessagesTable", "StreamArn")
+    assert _allowed(counting, "dynamodb:GetRecords", stream)
+    other = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/payroll/stream/2026-01-01T00:00:00.000"
+    assert not _allowed(counting, "dynamodb:GetRecords", other)
+
+
 def test_functions_carry_no_managed_policy_beyond_logs_tracing_and_their_queue(transformed):
     allowed = {
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
         "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
         "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",  # narrowed above
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",  # narrowed below
     }
     resources, _ = _deployed(transformed)
     for role in _function_roles(resources):

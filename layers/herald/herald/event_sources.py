@@ -12,11 +12,11 @@ from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from herald.observability import logger
 
-API, SQS, SNS, EVENTBRIDGE = "api", "sqs", "sns", "eventbridge"
+API, SQS, SNS, EVENTBRIDGE, DYNAMODB = "api", "sqs", "sns", "eventbridge", "dynamodb"
 
 
 def kind_of(event: Any) -> str:
-    """api | sqs | sns | eventbridge | unknown."""
+    """api | sqs | sns | eventbridge | dynamodb (a table stream) | unknown."""
     if not isinstance(event, dict):
         return "unknown"
     if "httpMethod" in event and "requestContext" in event:
@@ -24,7 +24,7 @@ def kind_of(event: Any) -> str:
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
         source = records[0].get("eventSource") or records[0].get("EventSource")
-        return {"aws:sqs": SQS, "aws:sns": SNS}.get(source, "unknown")
+        return {"aws:sqs": SQS, "aws:sns": SNS, "aws:dynamodb": DYNAMODB}.get(source, "unknown")
     if "detail-type" in event and "detail" in event:
         return EVENTBRIDGE
     return "unknown"

@@ -223,7 +223,7 @@ def _messages(message_ids: list[str]) -> list[Message]:
         return []
     found = []
     for item in RecordItem.batch_get([f"msg#{m}" for m in message_ids]):
-        found.append(records._message(item.doc, item.status, item.outcomes))
+        found.append(records.message_of(item))
     return found
 
 

@@ -85,17 +85,22 @@ class Increment:
         return item, actions
 
 
-def items(increments: list[Increment]) -> list[tuple[CounterItem, list[Any]]]:
-    """The items and ADD actions of ``increments`` for one transaction, merged per item:
-    DynamoDB refuses two operations on one item in a transaction, and two increments of one
-    bucket may land on the same shard."""
-    merged: dict[tuple[str, str], dict[str, float]] = {}
+def merged(increments: list[Increment]) -> dict[tuple[str, str], dict[str, float]]:
+    """``increments`` summed per shard item: (pk, sk) → figure → total. DynamoDB refuses two
+    operations on one item in a transaction, and two increments of one bucket may land on the
+    same shard."""
+    found: dict[tuple[str, str], dict[str, float]] = {}
     for increment in increments:
-        into = merged.setdefault(increment.key(), {})
+        into = found.setdefault(increment.key(), {})
         for name, value in increment.values.items():
             into[name] = into.get(name, 0) + value
+    return found
+
+
+def items(increments: list[Increment]) -> list[tuple[CounterItem, list[Any]]]:
+    """The items and ADD actions of ``increments`` for one transaction, merged per item."""
     found = []
-    for (pk, sk), values in merged.items():
+    for (pk, sk), values in merged(increments).items():
         item, actions = Increment(pk, "", values).item()
         found.append((CounterItem(pk, sk), actions))
     return [(item, actions) for item, actions in found if actions]
@@ -112,10 +117,17 @@ def add(increment: Increment) -> None:
 def transaction_add(increment: Increment) -> dict | None:
     """``increment`` as one TransactWriteItems entry (an ADD of its non-zero figures, in the
     low-level shape) for a transaction that counts exactly once; None when nothing moves."""
-    pk, sk = increment.key()
-    values = {name: v for name, v in increment.values.items() if v}
+    return transaction_update(*increment.key(), increment.values)
+
+
+def transaction_update(pk: str, sk: str, values: dict[str, float]) -> dict | None:
+    """An ADD of ``values`` to the shard item (pk, sk), as one TransactWriteItems entry."""
+    values = {name: v for name, v in values.items() if v}
     if not values:
         return None
+    for name in values:
+        if name in KEY_ATTRIBUTES or not name.isidentifier():
+            raise ValueError(f"counter figure {name!r} is not a plain attribute name")
     return {
         "Update": {
             "TableName": settings().counters_table,

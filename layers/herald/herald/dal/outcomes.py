@@ -1,18 +1,16 @@
-"""Outcomes on the messages table and the counters they move, written together.
+"""Outcomes on the messages table, and the counters keys they are counted under.
 
-Recording one outcome is one ``TransactWriteItems`` of up to three items:
+Recording one outcome is one conditional ``UpdateItem`` of its message: ``ADD outcomes :kind``
+on the condition that the message exists and doesn't have the kind yet — so a redelivered event
+(or a Lambda retry) finds it there and changes nothing. A failed condition says, with
+``ReturnValuesOnConditionCheckFailure``, whether the message exists (a duplicate) or not (not
+Herald's mail, or expired): no read before the write.
 
-1. the message: ``ADD outcomes :kind`` on the condition that it exists and doesn't have the
-   kind yet — so a redelivered event (or a Lambda retry) finds it there and counts nothing;
-2. the rule's counter shard: ``ADD <figure> :1`` in ``rule#<id>`` / ``v<version>#<day>#<arm>``;
-3. the channel's counter shard: the same figure in ``channel#<channel>`` / ``<YYYY-MM-DDTHH>``,
-   for the deliverability overview.
-
-A failed condition on the message says, with ``ReturnValuesOnConditionCheckFailure``, whether
-the message exists (a duplicate) or not (not Herald's mail, or expired): no read before the
-write. Counters are spread over :data:`SHARDS` items per bucket (see :mod:`herald.dal.counters`):
-at 3,000 outcomes a second into one rule, each shard item takes ~190 writes a second, well under
-DynamoDB's ~1,000 per item, and a 3-arm, 90-day read is still one Query.
+The counters move from the messages table's stream (:mod:`herald.service.counting`): a change
+that adds a kind adds 1 to its figure, once, in the rule's bucket ``rule#<id>`` /
+``v<version>#<day>#<arm>`` and the channel's ``channel#<channel>`` / ``<YYYY-MM-DDTHH>``.
+Counters are spread over :data:`SHARDS` items per bucket (see :mod:`herald.dal.counters`), and a
+3-arm, 90-day read is still one Query.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from herald.aws.clients import client
 from herald.dal import counters
 from herald.dal.counters import Increment
 from herald.domain.clock import iso, utcnow
-from herald.domain.outcome import FIGURES, MessageRef, OutcomeKind
+from herald.domain.outcome import FIGURES, RULE_ONLY, MessageRef, OutcomeKind
 from herald.domain.stats import bucket
 from herald.settings import settings
 
@@ -74,36 +72,36 @@ def increments(ref: MessageRef, kind: OutcomeKind, value: float = 0.0) -> list[I
     return found
 
 
-def record(
-    ref: MessageRef, kind: OutcomeKind, at: str | None = None, value: float = 0.0
-) -> Recorded:
-    """Flag ``kind`` on the message and move its counters, once (see the module docstring)."""
-    message = {
-        "Update": {
-            "TableName": settings().messages_table,
-            "Key": {"pk": {"S": f"msg#{ref.message_id}"}},
-            "UpdateExpression": "ADD outcomes :kinds SET last_outcome_at = :at",
-            "ConditionExpression": "attribute_exists(pk) AND NOT contains(outcomes, :kind)",
-            "ExpressionAttributeValues": {
+def change_increments(ref: MessageRef, figures: list[str]) -> tuple[Increment, ...]:
+    """The increments of one counted change of a message (its stream record): every figure
+    to the rule's bucket, the deliverability ones to the channel's hour too."""
+    if not figures:
+        return ()
+    found = [rule_increment(ref, dict.fromkeys(figures, 1))]
+    overview = {f: 1 for f in figures if f not in RULE_ONLY}
+    if overview:
+        found.append(channel_increment(ref, overview))
+    return tuple(found)
+
+
+def record(ref: MessageRef, kind: OutcomeKind, at: str | None = None) -> Recorded:
+    """Flag ``kind`` on the message, once (see the module docstring); the stream counts it."""
+    ddb = client("dynamodb")
+    try:
+        ddb.update_item(
+            TableName=settings().messages_table,
+            Key={"pk": {"S": f"msg#{ref.message_id}"}},
+            UpdateExpression="ADD outcomes :kinds SET last_outcome_at = :at",
+            ConditionExpression="attribute_exists(pk) AND NOT contains(outcomes, :kind)",
+            ExpressionAttributeValues={
                 ":kinds": {"SS": [str(kind)]},
                 ":kind": {"S": str(kind)},
                 ":at": {"S": at or iso(utcnow())},
             },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-    items = [message] + [
-        u for i in increments(ref, kind, value) if (u := counters.transaction_add(i))
-    ]
-    ddb = client("dynamodb")
-    try:
-        ddb.transact_write_items(TransactItems=items)
-    except ddb.exceptions.TransactionCanceledException as exc:
-        reasons = exc.response.get("CancellationReasons") or []
-        first = reasons[0] if reasons else {}
-        if first.get("Code") != "ConditionalCheckFailed":
-            raise  # a conflict or throttling: the caller retries (idempotent)
-        return Recorded.DUPLICATE if first.get("Item") else Recorded.UNKNOWN
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        return Recorded.DUPLICATE if exc.response.get("Item") else Recorded.UNKNOWN
     return Recorded.COUNTED
 
 

@@ -149,9 +149,11 @@ class CustomerItem(_Base):
 
 
 class CustomerTimeIndex(GlobalSecondaryIndex):
+    """Keys only: the entry is written once, when the item is created (see template.yaml)."""
+
     class Meta:
         index_name = "by_customer"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     customer_id = UnicodeAttribute(hash_key=True)
     at = UnicodeAttribute(range_key=True)

@@ -78,6 +78,41 @@ RANK: dict[OutcomeKind, int] = {
 }
 
 
+EXPOSED_FIGURE = "exposed"
+# Figures of a rule only: the deliverability overview (per channel) doesn't count them.
+RULE_ONLY = frozenset({EXPOSED_FIGURE, "converted"})
+_STATUS_FIGURES = {"sent": "sent", "failed": "failed"}  # a message's final status that counts
+
+
+def figures_of_change(
+    old_status: str | None,
+    new_status: str | None,
+    old_kinds: frozenset[str] | set[str],
+    new_kinds: frozenset[str] | set[str],
+    *,
+    exposed: frozenset[str],
+) -> list[str]:
+    """The counter figures one change of a stored message adds 1 to (its stream record):
+
+    - created in an ``exposed`` status (queued, deferred, held out): ``exposed``;
+    - moved to ``sent`` or ``failed``: that figure, once (a status never returns to it);
+    - each outcome kind new to its set that is a figure (delivered, opened, …).
+
+    A change that repeats nothing new (a rewrite, a retried write) counts nothing, so counting
+    the stream is idempotent per (message, figure) whatever the writers did."""
+    found = []
+    if old_status is None and new_status in exposed:
+        found.append(EXPOSED_FIGURE)
+    if new_status != old_status and new_status in _STATUS_FIGURES:
+        found.append(_STATUS_FIGURES[new_status])
+    for kind in sorted(set(new_kinds) - set(old_kinds)):
+        figure = FIGURES.get(kind)  # type: ignore[call-overload]  # StrEnum keys match str
+        if figure is None or figure == "sent" or figure in found:
+            continue  # not a figure, or the status counted it
+        found.append(figure)  # "failed" here: SES refused it after the send (reject, rendering)
+    return found
+
+
 def engagement(kinds: frozenset[str] | set[str]) -> str | None:
     """The highest-ranked outcome in ``kinds`` (None: nothing reported yet)."""
     known = [OutcomeKind(k) for k in kinds if k in OutcomeKind._value2member_map_]

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from herald.aws import queues, scheduler
 from herald.dal import broadcasts as store
-from herald.dal import contact_policy, customers, outcomes
+from herald.dal import contact_policy, customers
 from herald.dal.counters import Increment
 from herald.dal.versions import contents
 from herald.domain import experiment, policy
@@ -36,8 +36,7 @@ from herald.domain.broadcast import SENDING, Broadcast, BroadcastStatus, message
 from herald.domain.channel import Category
 from herald.domain.clock import iso, utcnow
 from herald.domain.customer import Contact, CustomerState, CustomerUpdate
-from herald.domain.message import EXPOSED, OUTGOING, Message, MessageStatus
-from herald.domain.outcome import ref_of
+from herald.domain.message import OUTGOING, Message, MessageStatus
 from herald.errors import NotFound
 from herald.observability import logger
 from herald.service import audience
@@ -152,7 +151,7 @@ def _setup(broadcast: Broadcast, now: datetime) -> Setup:
 
 
 def _counts_for(broadcast: Broadcast, counts: PageCounts) -> Callable:
-    """The page's increments: its counts per state and the exposures of the arms drawn."""
+    """The page's increments: its counts per state."""
     run_id = run_event_id(broadcast)
 
     def increments(messages: list[Message]) -> list[Increment]:
@@ -162,9 +161,7 @@ def _counts_for(broadcast: Broadcast, counts: PageCounts) -> Callable:
             if m.event_id != run_id:
                 page.add("existing")  # an earlier run's message: not sent again
                 continue
-            page.add(STATUS_COUNT.get(m.status, "failed"))
-            if m.status in EXPOSED:
-                found.append(outcomes.rule_increment(ref_of(m), {"exposed": 1}))
+            page.add(STATUS_COUNT.get(m.status, "failed"))  # (exposures: the stream counts)
         bucket = store.run_bucket(broadcast.run)
         key = f"{broadcast.id}:{broadcast.run}"
         found.append(Increment(store.scope(broadcast.id), bucket, page.values, shard_key=key))

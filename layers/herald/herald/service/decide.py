@@ -17,8 +17,8 @@ from herald.dal import customers, outcomes, records
 from herald.dal.counters import Increment
 from herald.domain.clock import iso, utcnow
 from herald.domain.event import Event, from_envelope
-from herald.domain.message import EXPOSED, Message, MessageStatus
-from herald.domain.outcome import MessageRef, OutcomeKind, ref_of
+from herald.domain.message import Message, MessageStatus
+from herald.domain.outcome import MessageRef, OutcomeKind
 from herald.domain.trace import Trace
 from herald.errors import Conflict
 from herald.observability import logger, metrics
@@ -93,7 +93,7 @@ def handle(event: Event, now: datetime | None = None) -> Outcome:
                 event.customer_id,
                 stored.revision if stored else None,
                 update,
-                _increments(decision, messages),
+                _increments(decision),
             )
         except records.Replay:
             return _resume(decision)
@@ -110,12 +110,10 @@ def handle(event: Event, now: datetime | None = None) -> Outcome:
     return outcome
 
 
-def _increments(decision: engine.Decision, messages: list[Message]) -> list[Increment]:
-    """Counters that move with the decision: an exposure per message that drew an arm (sent
-    or held out), a conversion (and its revenue) per exposure this event converts."""
-    found = [
-        outcomes.rule_increment(ref_of(m), {"exposed": 1}) for m in messages if m.status in EXPOSED
-    ]
+def _increments(decision: engine.Decision) -> list[Increment]:
+    """Counters that move with the decision: a conversion (and its revenue) per exposure this
+    event converts. (Exposures are counted from the messages table's stream.)"""
+    found = []
     for exposure, value in decision.conversions:
         ref = MessageRef(
             exposure.message_id,

@@ -1,9 +1,9 @@
-"""SES events → outcomes: suppression first, then the message's outcome and its counters, then
-the guardrail.
+"""SES events → outcomes: suppression first, then the message's outcome (its counters and the
+guardrail follow from the messages table's stream: :mod:`herald.service.counting`).
 
 Per event: hard bounces and complaints put the address on the suppression list (whether or not
 Herald sent the mail); an event whose tags name a Herald message records its outcome, once
-(:mod:`herald.dal.outcomes`: one ``TransactWriteItems``, no read); mail Herald didn't send, or
+(:mod:`herald.dal.outcomes`: one conditional ``UpdateItem``, no read); mail Herald didn't send, or
 whose message expired, is counted (metric ``OutcomesUnknownMessage``) and dropped. A malformed
 event is parked on the feedback DLQ with its reason; throttling raises, and the retry counts
 nothing twice.
@@ -16,12 +16,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from herald.dal import outcomes
 from herald.domain import ses_event
 from herald.domain.event import BadEvent
-from herald.domain.outcome import Outcome, OutcomeKind
+from herald.domain.outcome import Outcome
 from herald.observability import logger, metrics
-from herald.service import dead_letters, feedback, guardrail
+from herald.service import dead_letters, feedback
 from herald.settings import settings
-
-BAD_NEWS = frozenset({OutcomeKind.BOUNCED, OutcomeKind.COMPLAINED})
 
 
 def emit(channel: str, outcome: str) -> None:
@@ -46,12 +44,12 @@ def handle_ses(envelope: dict) -> dict:
 
 
 def record(outcome: Outcome) -> dict:
-    """Record one outcome of a message; the guardrail after bad news."""
+    """Record one outcome of a message (once; the stream counts it)."""
     ref = outcome.ref
     if ref is None:
         metrics.add_metric(name="OutcomesUnknownMessage", unit=MetricUnit.Count, value=1)
         return {"status": "unknown", "outcome": str(outcome.kind)}
-    recorded = outcomes.record(ref, outcome.kind, outcome.at, outcome.value)
+    recorded = outcomes.record(ref, outcome.kind, outcome.at)
     if recorded == outcomes.Recorded.UNKNOWN:
         metrics.add_metric(name="OutcomesUnknownMessage", unit=MetricUnit.Count, value=1)
     elif recorded == outcomes.Recorded.DUPLICATE:
@@ -65,12 +63,7 @@ def record(outcome: Outcome) -> dict:
         outcome=str(outcome.kind),
         recorded=str(recorded),
     )
-    result = {"status": str(recorded), "outcome": str(outcome.kind), "message_id": ref.message_id}
-    if recorded == outcomes.Recorded.COUNTED and outcome.kind in BAD_NEWS:
-        paused = guardrail.after_bad_outcome(ref)
-        if paused:
-            result["paused"] = paused
-    return result
+    return {"status": str(recorded), "outcome": str(outcome.kind), "message_id": ref.message_id}
 
 
 def on_eventbridge(envelope: dict) -> dict:

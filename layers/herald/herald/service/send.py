@@ -26,7 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from herald import rendering
 from herald.aws.clients import INFRASTRUCTURE_ERRORS, describe
 from herald.channels import email, push, sms
-from herald.dal import customers, outcomes, records
+from herald.dal import customers, records
 from herald.dal.contact_policy import cache as policy_cache
 from herald.domain import policy
 from herald.domain.broadcast import RULE_PREFIX, BroadcastStatus
@@ -34,7 +34,7 @@ from herald.domain.channel import Category, Channel
 from herald.domain.customer import CustomerState, CustomerUpdate
 from herald.domain.event import BadEvent
 from herald.domain.message import FINAL, SENDABLE, Message, MessageStatus
-from herald.domain.outcome import OutcomeKind, ref_of
+from herald.domain.outcome import ref_of
 from herald.errors import Conflict, DeliveryError, RetryableError
 from herald.observability import logger, metrics
 from herald.service import dead_letters
@@ -266,21 +266,12 @@ def _disable_devices(customer_id: str, arns: dict[str, str]) -> None:
         logger.warning("could not mark push devices disabled", customer_id=customer_id)
 
 
-# The figures a final status moves, in the same write as the status (counted once).
-COUNTED = {MessageStatus.SENT: OutcomeKind.SENT, MessageStatus.FAILED: OutcomeKind.FAILED}
-
-
 def _finish(
     message: Message, status: MessageStatus, *, frm: frozenset = SENDABLE, **fields
 ) -> SendResult:
-    kind = COUNTED.get(status)
-    increments = outcomes.increments(ref_of(message), kind) if kind else []
+    """The message's final status (the stream counts a sent or failed one)."""
     try:
-        _persist(
-            lambda: records.transition(
-                message, status, allowed_from=frm, increments=increments, **fields
-            )
-        )
+        _persist(lambda: records.transition(message, status, allowed_from=frm, **fields))
     except Conflict:
         logger.warning("message changed meanwhile", message_id=message.message_id, wanted=status)
     reason = fields.get("reason")
