@@ -41,25 +41,45 @@ PRICES = {
 }
 MEMORY_GB = 0.5  # template.yaml Globals MemorySize 512
 EMAILS = 40
+STREAM_BATCH = 500  # template.yaml CountersFunction MessageChanges BatchSize
 MIX = {"Delivery": 1.0, "Open": 0.25, "Click": 0.04}  # per email, plus 5% redelivered events
 
 
-def _targets(operation: str, body: dict) -> list[tuple[str, str, int]]:
-    """(table, key, write-unit multiplier) of each item a DynamoDB call writes: a transaction
-    costs two write units per KB of each item, a plain write one."""
+KEY_NAMES = ("pk", "sk", "customer_id", "name", "entity_key", "at", "kind", "address")
+
+
+def _targets(operation: str, body: dict) -> list[tuple[str, str, int, bool]]:
+    """(table, key, write-unit multiplier, creates) of each item a DynamoDB call writes: a
+    transaction costs two write units per KB of each item, a plain write one; ``creates`` says
+    a Put (what writes a keys-only index entry)."""
     if operation == "TransactWriteItems":
         found = []
         for entry in body.get("TransactItems", []):
             for kind, op in entry.items():
                 if kind == "ConditionCheck":
                     continue
-                key = op.get("Key") or {k: op["Item"][k] for k in ("pk", "sk", "customer_id", "name", "entity_key", "at", "kind") if k in op.get("Item", {})}  # fmt: skip
-                found.append((op["TableName"], json.dumps(key, sort_keys=True), 2))
+                key = op.get("Key") or {k: op["Item"][k] for k in KEY_NAMES if k in op.get("Item", {})}  # fmt: skip
+                found.append((op["TableName"], json.dumps(key, sort_keys=True), 2, kind == "Put"))
         return found
     if operation in ("PutItem", "UpdateItem", "DeleteItem"):
-        key = body.get("Key") or {k: v for k, v in (body.get("Item") or {}).items() if k in ("pk", "sk", "customer_id", "name", "entity_key", "at", "kind", "address")}  # fmt: skip
-        return [(body.get("TableName", ""), json.dumps(key, sort_keys=True), 1)]
+        key = body.get("Key") or {k: v for k, v in (body.get("Item") or {}).items() if k in KEY_NAMES}  # fmt: skip
+        return [(body.get("TableName", ""), json.dumps(key, sort_keys=True), 1, operation == "PutItem")]  # fmt: skip
     return []
+
+
+def _index_units(table: str, key: str, creates: bool, indexes: dict, sizes: dict) -> int:
+    """Write units a write costs in the table's global secondary indexes (billed as plain
+    writes): a keys-only index entry is written when its item is created; an ALL projection's
+    on every write, at the item's size. Each index the item is in (sparse: it has the keys)."""
+    units = 0
+    for projection, members in indexes.get(table, []) if not table.endswith("#key") else []:
+        if key not in members:
+            continue
+        if projection == "KEYS_ONLY":
+            units += 1 if creates else 0
+        else:
+            units += max(1, math.ceil(sizes.get((table, key), 100) / 1024))
+    return units
 
 
 def _item_size(item: dict) -> int:
@@ -67,19 +87,39 @@ def _item_size(item: dict) -> int:
     return sum(len(name) + len(json.dumps(value)) for name, value in item.items())
 
 
-def _sizes(tables: set[str]) -> dict[tuple[str, str], int]:
+def _sizes(tables: set[str]) -> tuple[dict[tuple[str, str], int], dict[str, list]]:
+    """Every item's size, and per table its indexes: (projection, keys of the items in it)."""
     import boto3
 
     ddb = boto3.client("dynamodb", region_name="us-east-1")
-    sizes = {}
+    sizes, indexes = {}, {}
     for table in tables:
-        schema = ddb.describe_table(TableName=table)["Table"]["KeySchema"]
-        names = [k["AttributeName"] for k in schema]
+        described = ddb.describe_table(TableName=table)["Table"]
+        names = [k["AttributeName"] for k in described["KeySchema"]]
+        found = [
+            (i["Projection"]["ProjectionType"], [k["AttributeName"] for k in i["KeySchema"]], set())
+            for i in described.get("GlobalSecondaryIndexes", [])
+        ]
         for page in ddb.get_paginator("scan").paginate(TableName=table):
             for item in page["Items"]:
                 key = json.dumps({n: item[n] for n in names}, sort_keys=True)
                 sizes[(table, key)] = _item_size(item)
-    return sizes
+                for _, index_keys, members in found:
+                    if all(k in item for k in index_keys):
+                        members.add(key)
+        indexes[table] = [(projection, members) for projection, _, members in found]
+        indexes[f"{table}#key"] = names
+    return sizes, indexes
+
+
+def _key(table: str, key: str, indexes: dict) -> str:
+    """A written item's key as the scan names it: the table's key attributes only (a Put's
+    candidates include other attributes of the item)."""
+    names = indexes.get(f"{table}#key")
+    if not names:
+        return key
+    found = json.loads(key)
+    return json.dumps({n: found[n] for n in names if n in found}, sort_keys=True)
 
 
 def _read_units(operation: str, body: dict) -> float:
@@ -90,22 +130,42 @@ def _read_units(operation: str, body: dict) -> float:
     return 0.0
 
 
+# The emails costed: a plain marketing rule (the welcome email on sign-up), and the winter-sale
+# experiment, whose 20% holdout draws exposures that are recorded (a message, a trace, the
+# customer's exposure) and send nothing: their writes are spread over the emails the arms send.
+CASES = {
+    "plain": ("customer.signed_up", {}),
+    "experiment": ("product.viewed", {"category": "outerwear"}),
+}
+
+
 def run() -> dict:
+    found = _run("plain")
+    experiment = _run("experiment", full=False)
+    found["cost_per_1k_emails_experiment_usd"] = experiment["cost_per_1k_emails_usd"]
+    found["cost_breakdown_experiment_per_1k_usd"] = experiment["cost_breakdown_per_1k_usd"]
+    found["write_units_per_email_experiment"] = experiment["write_units_per_email"]
+    return found
+
+
+def _run(case: str, full: bool = True) -> dict:
     import boto3
     import botocore.handlers
 
     from herald import runtime
-    from herald.dal import counters, outcomes, records
+    from herald.dal import counting as counting_dal
+    from herald.dal import outcomes, records
     from herald.dal.customers import upsert
     from herald.domain.customer import parse_customer
     from herald.domain.event import from_envelope
     from herald.domain.outcome import ref_of, tags
     from herald.observability import logger
-    from herald.service import decide, send
+    from herald.service import counting, decide, send
     from herald.service import outcomes as outcome_service
     from herald.settings import settings
     from herald_dev import rulesfiles
     from herald_dev.local import stack as local_stack
+    from herald_dev.local import streams
     from herald_dev.local.ses_events import SentEmail, record
 
     logger.setLevel(logging.CRITICAL)
@@ -141,9 +201,10 @@ def run() -> dict:
             now = datetime.now(UTC)
 
             def envelope(i: int) -> dict:
-                return {"id": f"b-{i}", "detail-type": "product.viewed", "source": "bench",
+                name, detail = CASES[case]
+                return {"id": f"b-{i}", "detail-type": name, "source": "bench",
                         "time": "2026-11-24T12:00:00Z",
-                        "detail": {"customer_id": f"c-{i}", "event_id": f"b-{i}", "category": "outerwear"}}  # fmt: skip
+                        "detail": {"customer_id": f"c-{i}", "event_id": f"b-{i}", **detail}}  # fmt: skip
 
             decide.handle(from_envelope(envelope(0)), now)  # warm
             calls.clear()
@@ -178,40 +239,56 @@ def run() -> dict:
             elapsed = time.perf_counter() - t0
             durations["feedback"] = elapsed
             phase_calls["feedback"], calls[:] = list(calls), []
+            # The stream trigger: every change above, in batches of the template's size.
+            t0 = time.perf_counter()
+            batches = []
+            stream_records = streams.drain(
+                lambda event: batches.append(counting.on_stream(event)),
+                settings().messages_table,
+                batch_size=STREAM_BATCH,
+            )
+            durations["count"] = time.perf_counter() - t0
+            phase_calls["count"], calls[:] = list(calls), []
             # stats read: 3 arms x 90 days x every shard
-            ddb = boto3.client("dynamodb", region_name="us-east-1")
-            table = settings().counters_table
-            batch = []
-            for d in range(90):
-                day = f"2026-{(d // 28) % 12 + 8:02d}-{d % 28 + 1:02d}"
-                for armname in ("holdout", "variant-a", "variant-b"):
-                    for shard in range(outcomes.SHARDS):
-                        batch.append({"PutRequest": {"Item": {
-                            "pk": {"S": "rule#bench-stats"}, "sk": {"S": f"v1#{day}#{armname}#{shard:02d}"},
-                            "exposed": {"N": "40"}, "sent": {"N": "36"}, "delivered": {"N": "35"},
-                            "clicked": {"N": "3"}, "converted": {"N": "2"}, "revenue": {"N": "123.5"}}}})  # fmt: skip
-            for start in range(0, len(batch), 25):
-                ddb.batch_write_item(RequestItems={table: batch[start : start + 25]})
+            if full:
+                ddb = boto3.client("dynamodb", region_name="us-east-1")
+                table = settings().counters_table
+                batch = []
+                for d in range(90):
+                    day = f"2026-{(d // 28) % 12 + 8:02d}-{d % 28 + 1:02d}"
+                    for armname in ("holdout", "variant-a", "variant-b"):
+                        for shard in range(outcomes.SHARDS):
+                            batch.append({"PutRequest": {"Item": {
+                                "pk": {"S": "rule#bench-stats"}, "sk": {"S": f"v1#{day}#{armname}#{shard:02d}"},
+                                "exposed": {"N": "40"}, "sent": {"N": "36"}, "delivered": {"N": "35"},
+                                "clicked": {"N": "3"}, "converted": {"N": "2"}, "revenue": {"N": "123.5"}}}})  # fmt: skip
+                for start in range(0, len(batch), 25):
+                    ddb.batch_write_item(RequestItems={table: batch[start : start + 25]})
             writes = [t for phase in phase_calls.values() for op, body, _ in phase
                       if op.startswith("dynamodb:") for t in _targets(op.split(":")[1], body)]  # fmt: skip
-            sizes = _sizes({table for table, _, _ in writes})
-            write_units = sum(
-                m * max(1, math.ceil(sizes.get((table, key), 100) / 1024))
-                for table, key, m in writes
-            )
+            sizes, indexes = _sizes({table for table, _, _, _ in writes})
+
+            def units_of(table: str, key: str, m: int, creates: bool) -> tuple[int, int]:
+                key = _key(table, key, indexes)
+                own = m * max(1, math.ceil(sizes.get((table, key), 100) / 1024))
+                return own, _index_units(table, key, creates, indexes, sizes)
+
+            write_units = sum(sum(units_of(*w)) for w in writes)
             by_phase = {}
             for phase, found in phase_calls.items():
                 units = Counter()
                 for op, body, _ in found:
                     if op.startswith("dynamodb:"):
-                        for table, key, m in _targets(op.split(":")[1], body):
-                            units[f"{op.split(':')[1]}:{table.split('-')[-1]}"] += m * max(
-                                1, math.ceil(sizes.get((table, key), 100) / 1024)
-                            )
+                        for table, key, m, creates in _targets(op.split(":")[1], body):
+                            own, index = units_of(table, key, m, creates)
+                            name = f"{op.split(':')[1]}:{table.split('-')[-1]}"
+                            units[name] += own
+                            if index:
+                                units[f"{name}:index"] += index
                 by_phase[phase] = {k: round(v / len(sent_ids), 2) for k, v in units.items()}
             calls.clear()
             t0 = time.perf_counter()
-            read = outcomes.read_rule("bench-stats", 1, "2026-08-01", "2026-12-31")
+            read = outcomes.read_rule("bench-stats", 1, "2026-08-01", "2026-12-31") if full else {}
             stats_ms = (time.perf_counter() - t0) * 1000
             stats_calls = len(calls)
         finally:
@@ -219,19 +296,21 @@ def run() -> dict:
             logger.setLevel(logging.CRITICAL)
     feedback_calls = phase_calls["feedback"]
     by_op = Counter(op for op, _, _ in feedback_calls)
-    # Hot item: one rule at 3,000 outcomes in one second, one day, one arm.
-    per_item = Counter(
-        counters._sk("v1#2026-11-24#a", counters.shard_of(f"{i:032x}", outcomes.SHARDS))
-        for i in range(3000)
-    )
+    hot = _hot_item(counting_dal, outcomes)
     emails = len(sent_ids)
-    cost = _cost(phase_calls, durations, emails, len(log.getvalue().encode()), write_units)
+    volume = {"events": EMAILS - 1, "ses_events": len(events), "stream_batches": len(batches)}
+    cost = _cost(phase_calls, durations, emails, len(log.getvalue().encode()), write_units, volume)
+    count_calls = len(phase_calls["count"])
     return {
         "outcomes_per_s": round(len(events) / elapsed),
         "outcome_events": len(events),
-        "aws_calls_per_outcome": round(len(feedback_calls) / len(events), 3),
+        # the feedback function's calls, plus the counting function's (all its calls, though
+        # they count exposures and sends too) spread over the outcomes
+        "aws_calls_per_outcome": round((len(feedback_calls) + count_calls) / len(events), 3),
         "aws_calls_by_outcome": {k: round(v / len(events), 3) for k, v in sorted(by_op.items())},
-        "hot_item_max_writes_per_s": max(per_item.values()),
+        "counting_calls_per_batch": round(count_calls / max(1, len(batches)), 1),
+        "stream_records_per_email": round(stream_records / len(sent_ids), 2),
+        **hot,
         "hot_item_shards": outcomes.SHARDS,
         "stats_read_calls": stats_calls,
         "stats_read_ms": round(stats_ms, 1),
@@ -241,9 +320,48 @@ def run() -> dict:
     }
 
 
-def _cost(phase_calls: dict, durations: dict, emails: int, log_bytes: int, writes: float) -> dict:
+def _hot_item(counting_dal, outcomes) -> dict:
+    """One rule at 3,000 outcomes in one second (one day, one arm), through the counting
+    function's batching: the writes the most-written counter item takes. Lambda fills a batch
+    to the template's size when records come faster than its window; the unbatched figure (one
+    record per invocation, the worst case) is the shards' spread alone."""
+    from dataclasses import replace
+
+    from herald.domain.outcome import MessageRef
+
+    records = [
+        counting_dal.Counted(f"ev-{i:05d}", i, outcomes.change_increments(
+            MessageRef(f"{i:032x}", "hot", 1, "a", "2026-11-24T12", "email", "marketing"),
+            ["delivered"]))
+        for i in range(3000)
+    ]  # fmt: skip
+
+    def writes(batch: int) -> int:
+        per_item = Counter()
+        for start in range(0, len(records), batch):
+            chunk = records[start : start + batch]  # one bucket: a batch is one chunk
+            shard = chunk[0].event_id  # what herald.dal.counting keys a chunk's writes by
+            per_item.update(
+                {replace(i, shard_key=shard).key() for r in chunk for i in r.increments}
+            )
+        return max(per_item.values())
+
+    return {
+        "hot_item_max_writes_per_s": writes(STREAM_BATCH),
+        "hot_item_max_writes_per_s_unbatched": writes(1),
+    }
+
+
+def _cost(
+    phase_calls: dict,
+    durations: dict,
+    emails: int,
+    log_bytes: int,
+    writes: float,
+    volume: dict,
+) -> dict:
     """Per 1,000 emails: the measured calls, write units and durations scaled, times the list
-    prices."""
+    prices. Per email, not per event: decisions that send nothing (a holdout) are in it."""
     scale = 1000 / emails
     reads = sqs = 0.0
     for found in phase_calls.values():
@@ -254,8 +372,9 @@ def _cost(phase_calls: dict, durations: dict, emails: int, log_bytes: int, write
             elif service == "sqs":
                 sqs += 1
     sqs += emails * 0.2  # the send queue's receive + delete, batched by 10 by the event source
-    invocations = emails * 2 + sum(1 for op, _, _ in phase_calls["feedback"]
-                                   if op.endswith("TransactWriteItems"))  # fmt: skip
+    # decide per event, send per message (no batching assumed), feedback per SES event (one
+    # EventBridge target invocation each), counting per stream batch
+    invocations = volume["events"] + emails + volume["ses_events"] + volume["stream_batches"]
     gb_s = sum(durations.values()) * MEMORY_GB
     breakdown = {
         "ses": 1000 * PRICES["ses_per_email"],
@@ -264,7 +383,8 @@ def _cost(phase_calls: dict, durations: dict, emails: int, log_bytes: int, write
         "lambda_compute": gb_s * scale * PRICES["lambda_gb_s"],
         "lambda_requests": invocations * scale * PRICES["lambda_request"],
         "sqs": sqs * scale * PRICES["sqs_request"],
-        "eventbridge": 1000 * PRICES["eventbridge_custom_event"],  # the customer event
+        # the customer events (SES's own, on the default bus, are free)
+        "eventbridge": volume["events"] * scale * PRICES["eventbridge_custom_event"],
         "logs": log_bytes * scale / 1e9 * PRICES["logs_ingest_gb"],
     }
     total = sum(breakdown.values())
@@ -277,6 +397,8 @@ def _cost(phase_calls: dict, durations: dict, emails: int, log_bytes: int, write
             "dynamodb_read_units": round(reads * scale),
             "lambda_gb_s": round(gb_s * scale, 2),
             "log_kb": round(log_bytes * scale / 1024, 1),
+            "events": round(volume["events"] * scale),
+            "lambda_invocations": round(invocations * scale),
         },
         "cost_monthly_usd": monthly,
         "cost_prices_date": PRICES_DATE,

@@ -160,8 +160,9 @@ def _summary(r: dict) -> str:
         )
         lines.append(
             f"[{check(r['hot_item_max_writes_per_s'] < 1000)}] one rule at 3,000 outcomes/s: "
-            f"max {r['hot_item_max_writes_per_s']} writes/s on one item over "
-            f"{r['hot_item_shards']} shards (DynamoDB: ~1,000)"
+            f"max {r['hot_item_max_writes_per_s']} writes/s on one item, counted from the "
+            f"stream in batches ({r['hot_item_max_writes_per_s_unbatched']} at one record a "
+            f"batch; {r['hot_item_shards']} shards; DynamoDB: ~1,000)"
         )
         lines.append(
             f"[{check(r['stats_read_calls'] <= 2)}] stats read, 3 arms x 90 days: "
@@ -171,6 +172,11 @@ def _summary(r: dict) -> str:
             f"[{check(r['cost_per_1k_emails_usd'] <= 0.110)}] cost per 1,000 emails: "
             f"${r['cost_per_1k_emails_usd']} {r['cost_breakdown_per_1k_usd']} (goal <= 0.110; "
             f"prices of {r['cost_prices_date']})"
+        )
+        lines.append(
+            f"[ -- ] cost per 1,000 emails of an A/B test with a 20% holdout: "
+            f"${r['cost_per_1k_emails_experiment_usd']} (its held-out exposures are written "
+            "and send nothing)"
         )
     if "console_js_css_kb" in r:
         lines.append(

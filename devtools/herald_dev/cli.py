@@ -305,6 +305,7 @@ DLQS = {
     "decide": ("DecideDLQ", "EventBus"),
     "feedback": ("FeedbackDLQ", None),
     "feedback-retry": ("FeedbackRetryDLQ", "FeedbackRetryQueue"),
+    "counters": ("CountersDLQ", None),  # batch descriptions: dlq.NOT_REDRIVABLE says why
 }
 BODY_SHOWN = 400  # characters of a parked record's body shown by `dlq inspect`
 
@@ -350,6 +351,8 @@ def _dlq_inspect(args: argparse.Namespace) -> int:
 def _dlq_redrive(args: argparse.Namespace) -> int:
     from herald_dev import dlq
 
+    if refused := dlq.NOT_REDRIVABLE.get(DLQS[args.queue][0]):
+        raise HeraldError(refused)
     dlq_url, target = _dlq_urls(args)
     if not target:
         raise HeraldError(f"the {args.queue} DLQ has no default target: pass --target")

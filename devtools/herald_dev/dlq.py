@@ -4,6 +4,9 @@ Records parked by Herald carry their reason in the ``herald_reason`` message att
 parked by Lambda (an asynchronous invocation that failed every retry) in ``ErrorMessage``.
 Re-driving is safe to repeat: the send function sends a message at most once whatever number
 of records point at it, and the decide function treats a re-driven event as a replay.
+
+The counters DLQ is shown, never re-driven: Lambda parks there a *description* of a stream
+batch it gave up on (shard, sequence numbers), not the message changes themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ from herald.aws import clients
 
 REASON_ATTRIBUTES = ("herald_reason", "ErrorMessage", "ErrorCode")
 PEEK_SECONDS = 30  # how long inspected records stay hidden before they are released again
+# DLQ logical id -> why `herald dlq redrive` refuses it.
+NOT_REDRIVABLE = {
+    "CountersDLQ": (
+        "counted batches can't be redriven: the counters DLQ holds Lambda's description of a "
+        "batch of message changes it gave up on (shard, sequence number range), not the "
+        "changes, and the stream keeps them 24 hours only; the messages themselves are intact "
+        "in the messages table, their counters miss those changes"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,14 @@ def event_of(record: Parked) -> str:
         return f"event {event_id} ({doc['detail-type']}, customer {detail.get('customer_id', '?')})"
     if isinstance(doc.get("message_id"), str):
         return _message_event(doc["message_id"])
+    batch = doc.get("DDBStreamBatchInfo")
+    if isinstance(batch, dict):
+        return (
+            f"stream batch of {batch.get('batchSize', '?')} change(s), sequence numbers "
+            f"{batch.get('startSequenceNumber', '?')}…{batch.get('endSequenceNumber', '?')} "
+            f"(shard {batch.get('shardId', '?')}, "
+            f"from {batch.get('approximateArrivalOfFirstRecord', '?')})"
+        )
     records = doc.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
         sns = records[0].get("Sns") or {}
@@ -100,7 +120,21 @@ def _reason(message: dict) -> str | None:
         value = (attributes.get(name) or {}).get("StringValue")
         if value:
             return value
-    return None
+    return _destination_reason(message.get("Body", ""))
+
+
+def _destination_reason(body: str) -> str | None:
+    """Why Lambda gave up, from an OnFailure destination record (its reason is in its body)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    context = doc.get("requestContext") if isinstance(doc, dict) else None
+    if not isinstance(context, dict) or "condition" not in context:
+        return None
+    error = (doc.get("responseContext") or {}).get("functionError") or "no error recorded"
+    attempts = context.get("approximateInvokeCount", "?")
+    return f"{context['condition']} ({error}, {attempts} attempts)"
 
 
 def _parked(message: dict) -> Parked:
@@ -188,6 +222,8 @@ def redrive(
             break
         for message in got:
             try:
+                if _is_batch_description(message.get("Body", "")):
+                    raise ValueError(NOT_REDRIVABLE["CountersDLQ"])
                 if to_bus:
                     _put_event(target_url, message["Body"])
                 else:
@@ -201,6 +237,15 @@ def redrive(
         echo(f"  re-driven {result.moved}, kept {result.failed}")
     result.remaining = count(dlq_url)
     return result
+
+
+def _is_batch_description(body: str) -> bool:
+    """A stream batch's OnFailure description (nothing in it to put back)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("DDBStreamBatchInfo"), dict)
 
 
 def _put_event(bus: str, body: str) -> None:

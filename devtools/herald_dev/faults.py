@@ -573,7 +573,7 @@ def _scan_records() -> tuple[dict, dict]:
                 if action.get("message_id"):
                     decided[action["message_id"]] = action.get("outcome")
         elif item.kind == "message":
-            stored[item.doc["message_id"]] = (
+            stored[item.pk.removeprefix("msg#")] = (
                 item.status,
                 item.doc.get("reason"),
                 item.doc["event_id"],

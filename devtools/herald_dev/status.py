@@ -17,6 +17,7 @@ DLQS = {
     "decide": "DecideDLQ",
     "feedback": "FeedbackDLQ",
     "feedback-retry": "FeedbackRetryDLQ",
+    "counters": "CountersDLQ",
 }
 LIVE_CHANGES = ("publish", "rollback", "pause", "archive")
 

@@ -1,5 +1,5 @@
-"""feedback: SES events (EventBridge) → outcomes, counters, suppression, the guardrail; and the
-hourly SMS opt-out sync."""
+"""feedback: SES events (EventBridge) → outcomes on their messages, suppression; and the hourly
+SMS opt-out sync (the counters and the guardrail follow from the stream: functions/counters)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from herald.observability import logger, metrics
 from herald.service import outcomes
 from herald.settings import settings
 
-settings().require(
-    "customers_table", "suppression_table", "messages_table", "counters_table", "feedback_dlq_url"
-)
+settings().require("customers_table", "suppression_table", "messages_table", "feedback_dlq_url")
 
 
 @metrics.log_metrics

@@ -123,3 +123,18 @@ def test_the_real_template_declares_functions_with_code(aws):
         module = spec.handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
         assert (tpl.REPO_ROOT / spec.code_uri / module).is_file(), spec.logical_id
         assert spec.environment["EVENT_BUS_NAME"]
+
+
+def test_a_tables_stream_arn_resolves_before_the_stack_exists():
+    # Given the stack described from template.yaml, nothing created
+    from herald_dev.local import stack as local_stack
+
+    described = local_stack.describe()
+
+    # Then GetAtt <table>.StreamArn (a DynamoDB event's Stream) resolves to that table's stream
+    arn = described.resolver.resolve({"Fn::GetAtt": ["MessagesTable", "StreamArn"]})
+    table_arn = described.resolver.getatt("MessagesTable", "Arn")
+    assert arn.startswith(f"{table_arn}/stream/")
+    # And a table without a stream has no StreamArn (as CloudFormation would refuse it)
+    with pytest.raises(KeyError, match="CountersTable.StreamArn"):
+        described.resolver.getatt("CountersTable", "StreamArn")

@@ -184,3 +184,31 @@ def test_a_broken_split_is_flagged_as_a_sample_ratio_mismatch():
     broken = {"v1#d#holdout": {"exposed": 400}, "v1#d#a": {"exposed": 600}}
     assert stats.report(rule, 1, "d", "d", fair)["srm"]["mismatch"] is False
     assert stats.report(rule, 1, "d", "d", broken)["srm"]["mismatch"] is True
+
+
+EXPOSED_STATUSES = frozenset({"queued", "deferred", "held_out"})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "old_kinds", "new_kinds", "figures"),
+    [
+        (None, "queued", set(), set(), ["exposed"]),  # created in an arm: exposed
+        (None, "held_out", set(), set(), ["exposed"]),  # the holdout is exposed too
+        (None, "capped", set(), set(), []),  # not sent, not exposed
+        ("queued", "sending", set(), set(), []),  # the lock counts nothing
+        ("sending", "sent", set(), set(), ["sent"]),
+        ("sent", "sent", set(), set(), []),  # a rewrite of the same status: nothing again
+        ("sending", "failed", set(), set(), ["failed"]),
+        ("sent", "sent", {"delivered"}, {"delivered", "clicked"}, ["clicked"]),
+        ("sent", "sent", set(), {"delayed", "soft_bounced"}, []),  # flags, not figures
+        ("sent", "sent", set(), {"failed"}, ["failed"]),  # SES refused it after the send
+        ("sent", "sent", set(), {"sent"}, []),  # SES's Send: the status counted it
+    ],
+)
+def test_a_change_of_a_message_counts_what_is_new_in_it_once(
+    old, new, old_kinds, new_kinds, figures
+):
+    from herald.domain.outcome import figures_of_change
+
+    found = figures_of_change(old, new, old_kinds, new_kinds, exposed=EXPOSED_STATUSES)
+    assert found == figures

@@ -517,7 +517,7 @@ def test_only_this_accounts_alarms_may_encrypt_for_the_alerts_topic(transformed)
     key = r.getatt("NotificationsKey", "Arn")
     for_alerts = {"kms:EncryptionContext:aws:sns:topicArn": r.ref("AlertsTopic")}
     other = {"kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:other"}
-    for role in ("DecideFunctionRole", "FeedbackFunctionRole"):
+    for role in ("DecideFunctionRole", "CountersFunctionRole"):
         statements = _role_statements(resources, role)
         assert _allowed(statements, "kms:GenerateDataKey", key, for_alerts), role
         assert not _allowed(statements, "kms:Decrypt", key, other), role

@@ -10,6 +10,11 @@ functions exactly as template.yaml does, with moto doing the AWS side for real:
 - SQS events: the queue is polled with the event's BatchSize; records the handler reports in
   ``batchItemFailures`` (or all, if it raises) become visible again, so moto's redrive policy
   moves them to the dead-letter queue after ``maxReceiveCount`` receives.
+- DynamoDB events: the table's stream (moto records every write) is read from TRIM_HORIZON in
+  batches of BatchSize (at most one GetRecords' worth, no batching window waited for), each
+  handed to the function as Lambda's stream event. A batch whose invocation raised is retried
+  whole, identical, at the next pump; after MaximumRetryAttempts retries (-1: forever, as the
+  template says) it is dropped and described to the OnFailure destination, as Lambda does.
 - EventBridge Scheduler one-time schedules (``at(...)``) are fired by
   :meth:`LocalStack.fire_due_schedules` when their time has passed.
 
@@ -39,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 
-from herald_dev.local import ses_events
+from herald_dev.local import ses_events, streams
 from herald_dev.local import stack as local_stack
 from herald_dev.local import template as tpl
 from herald_dev.local.context import LambdaContext
@@ -50,6 +55,7 @@ TAP_PREFIX = "herald-local-tap"
 # Lambda retries a failed asynchronous invocation twice before it gives up on the event.
 ASYNC_RETRIES = 2
 SQS_MAX_BATCH = 10  # ReceiveMessage returns at most 10 messages per call
+STREAM_MAX_BATCH = streams.GET_RECORDS_MAX  # locally, a stream batch is one GetRecords at most
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -74,16 +80,20 @@ class Invocation:
 
 @dataclass(frozen=True)
 class EventSource:
-    """A queue the pump reads for one function event (a tap queue or the template's queue)."""
+    """What the pump reads for one function event: a queue (a tap queue or the template's)
+    or, for a DynamoDB event, a table's stream (``stream_arn``; no queue)."""
 
     function: str
     event_name: str
-    kind: str  # EventBridgeRule | SNS | SQS
+    kind: str  # EventBridgeRule | SNS | SQS | DynamoDB
     queue_url: str
     queue_arn: str
     batch_size: int = 1
     report_failures: bool = False
-    dead_letter_url: str | None = None  # EventBridgeRule: where events the function failed go
+    # EventBridgeRule: where events the function failed go; DynamoDB: the OnFailure destination
+    dead_letter_url: str | None = None
+    stream_arn: str | None = None  # DynamoDB
+    max_retries: int = -1  # DynamoDB: MaximumRetryAttempts (-1: until the batch succeeds)
 
 
 class LocalStack:
@@ -123,6 +133,10 @@ class LocalStack:
         self._invoke_locks_guard = threading.Lock()
         self._session: boto3.session.Session | None = None
         self._skipped_schedules: set[str] = set()
+        # DynamoDB sources: (function, event) -> its stream's reader, and the failed attempts
+        # of the batch it is retrying.
+        self._readers: dict[tuple[str, str], streams.StreamReader] = {}
+        self._stream_attempts: dict[tuple[str, str], int] = {}
         # What SES would publish for the mail sent here (moto's SES publishes nothing).
         self.ses = ses_events.SesEvents(region)
 
@@ -240,6 +254,7 @@ class LocalStack:
                     "CloudWatchEvent": self._wire_eventbridge,
                     "SNS": self._wire_sns,
                     "SQS": self._wire_sqs,
+                    "DynamoDB": self._wire_dynamodb,
                 }.get(event.get("Type"))
                 if wire is not None:
                     sources.append(wire(logical_id, event_name, props))
@@ -284,6 +299,29 @@ class LocalStack:
             arn,
             batch_size=min(int(props.get("BatchSize", 10)), SQS_MAX_BATCH),
             report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        )
+
+    def _wire_dynamodb(self, function: str, event_name: str, props: dict) -> EventSource:
+        if props.get("FilterCriteria"):
+            raise NotImplementedError(f"{function}.{event_name}: FilterCriteria isn't run locally")
+        # The stream starts empty with the stack: TRIM_HORIZON and LATEST read the same records.
+        arn = props["Stream"]
+        on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+            "Destination"
+        )
+        self._readers[(function, event_name)] = streams.StreamReader(
+            arn, streams.client(self._session, self.endpoint)
+        )
+        return EventSource(
+            function,
+            event_name,
+            "DynamoDB",
+            "",
+            "",
+            batch_size=min(int(props.get("BatchSize", 100)), STREAM_MAX_BATCH),
+            dead_letter_url=self._queue_url(on_failure) if on_failure else None,
+            stream_arn=arn,
+            max_retries=int(props.get("MaximumRetryAttempts", -1)),
         )
 
     # ------------------------------------------------------------------ invoking
@@ -379,6 +417,8 @@ class LocalStack:
         return handled
 
     def _pump_source(self, source: EventSource) -> int:
+        if source.kind == "DynamoDB":
+            return self._pump_stream(source)
         sqs = self.client("sqs")
         response = sqs.receive_message(
             QueueUrl=source.queue_url,
@@ -439,11 +479,59 @@ class LocalStack:
                     QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
 
+    def _pump_stream(self, source: EventSource) -> int:
+        """One batch of a table's stream; the number of records delivered (0 if it failed)."""
+        key = (source.function, source.event_name)
+        reader = self._readers[key]
+        # One batch in flight per shard, as Lambda: read, invoke and hand back under the
+        # function's lock, so a retried batch is never overtaken by a newer one.
+        with self._invoke_lock(source.function):
+            batch = reader.read(source.batch_size)
+            if not batch:
+                return 0
+            try:
+                self.invoke(
+                    source.function, {"Records": batch}, trigger=f"DynamoDB:{source.event_name}"
+                )
+            except Exception:  # noqa: BLE001 — logged by invoke(); the whole batch is retried
+                attempts = self._stream_attempts[key] = self._stream_attempts.get(key, 0) + 1
+                if source.max_retries < 0 or attempts <= source.max_retries:
+                    reader.retry(batch)
+                    return 0
+                self._stream_attempts.pop(key)
+                self._stream_gave_up(source, reader.shard_of(batch), batch, attempts)
+                return len(batch)
+            self._stream_attempts.pop(key, None)
+            return len(batch)
+
+    def _stream_gave_up(
+        self, source: EventSource, shard: str | None, batch: list[dict], attempts: int
+    ) -> None:
+        """Lambda's OnFailure record for a stream batch: where it was, not what it held."""
+        log.error(
+            "%s gave up on %d stream records after %d attempts",
+            source.function,
+            len(batch),
+            attempts,
+        )
+        if not source.dead_letter_url:
+            return
+        self.client("sqs").send_message(
+            QueueUrl=source.dead_letter_url,
+            MessageBody=json.dumps(
+                stream_failure(source, self.context(source.function), shard, batch, attempts)
+            ),
+        )
+
     def pending(self) -> int:
-        """Messages waiting (visible or in flight) on every queue the pump reads."""
+        """Messages waiting (visible or in flight) on every queue the pump reads, and stream
+        records not delivered yet (or being retried)."""
         sqs = self.client("sqs")
         total = 0
         for source in self.sources:
+            if source.kind == "DynamoDB":
+                total += self._readers[(source.function, source.event_name)].pending()
+                continue
             attrs = sqs.get_queue_attributes(
                 QueueUrl=source.queue_url,
                 AttributeNames=[
@@ -542,6 +630,8 @@ class LocalStack:
                 props = event.get("Properties") or {}
                 if "DeadLetterConfig" in props:
                     arns.add(self._resolve(props["DeadLetterConfig"]).get("Arn"))
+                if on_failure := (props.get("DestinationConfig") or {}).get("OnFailure"):
+                    arns.add(self._resolve(on_failure).get("Destination"))
         by_arn = {v: lid for (lid, attr), v in self.stack.resolver.attrs.items() if attr == "Arn"}
         return {by_arn.get(arn, arn): self._queue_url(arn) for arn in arns if arn}
 
@@ -679,6 +769,42 @@ def sns_event(notification: dict, subscription_arn: str) -> dict:
                 },
             }
         ]
+    }
+
+
+def stream_failure(
+    source: EventSource, context: LambdaContext, shard: str | None, batch: list[dict], attempts: int
+) -> dict:
+    """What Lambda sends a stream event's OnFailure destination for a batch it gave up on."""
+    first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+
+    def arrival(change: dict) -> str:
+        at = change.get("ApproximateCreationDateTime") or 0
+        return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": context.invoked_function_arn,
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "DDBStreamBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": first["SequenceNumber"],
+            "endSequenceNumber": last["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": arrival(first),
+            "approximateArrivalOfLastRecord": arrival(last),
+            "batchSize": len(batch),
+            "streamArn": source.stream_arn,
+        },
     }
 
 

@@ -88,7 +88,7 @@ def describe(
     params = resolver.parameter_values(parameters)
     stack = Stack(template, resolver, params.get("Stage", "dev"), region)
     for logical_id, res in template["Resources"].items():
-        _assign_ids(stack, logical_id, res["Type"])
+        _assign_ids(stack, logical_id, res["Type"], res.get("Properties") or {})
     stack.functions = tpl.functions(template, resolver)
     return stack
 
@@ -141,11 +141,15 @@ def create(
     return stack
 
 
-def _assign_ids(stack: Stack, logical_id: str, kind: str) -> None:
+def _assign_ids(stack: Stack, logical_id: str, kind: str, props: dict) -> None:
     r, region, name = stack.resolver, stack.region, _name(stack.stage, logical_id)
     if kind == "AWS::DynamoDB::Table":
         r.refs[logical_id] = name
         r.attrs[(logical_id, "Arn")] = _arn("dynamodb", region, f"table/{name}")
+        if props.get("StreamSpecification"):
+            # A stream's ARN ends with its creation time: moto's replaces this once it exists.
+            stream = f"table/{name}/stream/local"
+            r.attrs[(logical_id, "StreamArn")] = _arn("dynamodb", region, stream)
     elif kind == "AWS::SQS::Queue":
         r.refs[logical_id] = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
         r.attrs[(logical_id, "Arn")] = _arn("sqs", region, name)
@@ -193,8 +197,17 @@ def _table(session, stack: Stack, logical_id: str, props: dict) -> None:
     }
     if props.get("GlobalSecondaryIndexes"):
         kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    stream = props.get("StreamSpecification")
+    if stream:
+        # CloudFormation enables a stream by its view type alone; the API wants both.
+        kwargs["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
+        }
     ddb = session.client("dynamodb")
-    ddb.create_table(**kwargs)
+    created = ddb.create_table(**kwargs)["TableDescription"]
+    if stream:
+        stack.resolver.attrs[(logical_id, "StreamArn")] = created["LatestStreamArn"]
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
         ddb.update_time_to_live(

@@ -39,13 +39,15 @@ def _expires() -> timedelta:
     return timedelta(days=settings().trace_ttl_days)
 
 
-def _trace_item(trace: Trace) -> RecordItem:
+def _trace_item(trace: Trace, *, indexed: bool = True) -> RecordItem:
+    """A trace's item; ``indexed=False`` leaves out the customer index's keys (a decision with
+    messages: the timeline reaches its trace through them)."""
     key = decision_id(trace.customer_id, trace.event_id)
     return RecordItem(
         f"trace#{key}",
         kind="trace",
-        customer_id=trace.customer_id,
-        at=f"{trace.decided_at}#trace#{key}",
+        customer_id=trace.customer_id if indexed else None,
+        at=f"{trace.decided_at}#trace#{key}" if indexed else None,
         doc=trace.to_doc(),
         expires_at=_expires(),
     )
@@ -125,14 +127,18 @@ def write_decision(
     customer_update: CustomerUpdate,
     increments: Sequence[Increment] = (),
 ) -> None:
-    """Trace + messages + customer state + counters (exposures, conversions) in one call (a
-    transaction when there's more than one), so a counter moves with its decision or not at all.
+    """Trace + messages + customer state + conversion counters in one call (a transaction when
+    there's more than one), so a frequency cap and a conversion move with their decision or not
+    at all. (Exposures, sends and outcomes are counted from the messages table's stream.)
+
+    The trace of a decision with messages stays out of the customer index: the timeline finds
+    it from its messages, and the index takes one entry per decision, not two.
 
     Raises :class:`Replay` when a message exists already (nothing is written) and
     :class:`~herald.errors.Conflict` when the customer changed since it was read.
     """
     bind()
-    trace_item = _trace_item(trace)
+    trace_item = _trace_item(trace, indexed=not messages)
     if not messages and not customer_update and not increments:
         trace_item.save()
         return
@@ -214,14 +220,15 @@ def get_trace(customer_id: str, event_id: str) -> Trace | None:
         return None
 
 
-def put_trace(trace: Trace) -> None:
+def put_trace(trace: Trace, *, indexed: bool = True) -> None:
     bind()
-    _trace_item(trace).save()
+    _trace_item(trace, indexed=indexed).save()
 
 
 def timeline(customer_id: str, limit: int = 50) -> list[Trace | Message]:
     """The customer's most recent traces and messages, newest first: the index (keys only)
-    gives their keys, one BatchGetItem the items."""
+    gives their keys, BatchGetItem the items, and the traces of the messages' decisions (not in
+    the index) come with them."""
     bind()
     keys = [
         entry.pk
@@ -229,7 +236,22 @@ def timeline(customer_id: str, limit: int = 50) -> list[Trace | Message]:
             customer_id, scan_index_forward=False, limit=limit
         )
     ]
-    items = sorted(RecordItem.batch_get(keys), key=lambda item: item.at, reverse=True)
-    return [
+    items = list(RecordItem.batch_get(keys))
+    have = {item.pk for item in items}
+    decisions = {
+        f"trace#{decision_id(item.customer_id, item.doc['event_id'])}"
+        for item in items
+        if item.kind == "message" and item.doc.get("event_id")
+    }
+    items += RecordItem.batch_get(sorted(decisions - have))
+    entries = [
         message_of(item) if item.kind == "message" else Trace.from_doc(item.doc) for item in items
     ]
+
+    def newest(entry: Trace | Message) -> tuple[str, int]:
+        # a trace before its messages when they share a time (the timeline reads newest first)
+        if isinstance(entry, Message):
+            return entry.created_at, 0
+        return entry.decided_at, 1
+
+    return sorted(entries, key=newest, reverse=True)

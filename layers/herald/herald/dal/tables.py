@@ -167,8 +167,9 @@ class RecordItem(_Base):
 
     pk = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()  # message | trace
-    customer_id = UnicodeAttribute()
-    at = UnicodeAttribute()  # created time + id, the timeline's sort key
+    # The customer index's keys; a trace of a decision with messages has neither (not indexed)
+    customer_id = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)  # created time + id, the timeline's sort key
     doc = JSONAttribute()
     status = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)

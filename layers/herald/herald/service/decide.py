@@ -169,7 +169,9 @@ def _deliver(message: Message, outcome: Outcome) -> None:
 def _run_effects(decision: engine.Decision) -> None:
     """Routes and alerts, at least once: the stored trace says when they are done."""
     if actions.run_effects(decision):
-        records.put_trace(replace(decision.trace, effects_done=True))
+        # A decision with messages keeps its trace out of the customer index (write_decision).
+        trace = replace(decision.trace, effects_done=True)
+        records.put_trace(trace, indexed=not decision.messages)
 
 
 def _resume(decision: engine.Decision) -> Outcome:
