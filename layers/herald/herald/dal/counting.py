@@ -9,11 +9,12 @@ counted twice. So a batch is applied in *chunks*, each one ``TransactWriteItems`
 - a *marker* keyed by the chunk's first record (``batch#<eventID>``) holding the sequence
   number of its last, put only if absent.
 
-Before each chunk the marker of its first record is read: found, the records up to its last
-sequence number were counted already and are skipped. A retried batch starts with the same
-record (Lambda retries a failed batch whole; the template turns bisecting off), so it finds its
-markers and counts only what none covers. Markers expire after :data:`MARKER_DAYS` (the stream
-keeps records for one).
+A chunk whose marker exists already is refused whole (the marker's condition), and only then
+is the marker read: the records up to its last sequence number were counted by an earlier
+delivery and are skipped. A retried batch starts with the same record (Lambda retries a failed
+batch whole; the template turns bisecting off), so it meets its markers and counts only what
+none covers; a first delivery, the usual case, reads nothing. Markers expire after
+:data:`MARKER_DAYS` (the stream keeps records for one).
 
 All of a chunk's increments to one bucket go to one shard, chosen by the chunk's first record:
 a counter item takes one write per chunk, far from DynamoDB's ~1,000 writes/s per item.
@@ -82,8 +83,8 @@ def _chunk_end(records: Sequence[Counted], start: int) -> int:
 
 
 def _write(chunk: Sequence[Counted]) -> bool:
-    """The chunk's merged ADDs and its marker in one transaction; False when another delivery
-    of the batch wrote the marker first (nothing written here)."""
+    """The chunk's merged ADDs and its marker in one transaction; False when an earlier
+    delivery of the batch wrote the marker (nothing written here)."""
     first = chunk[0]
     increments = [replace(i, shard_key=first.event_id) for c in chunk for i in c.increments]
     merged = counters.merged(increments)
@@ -123,18 +124,17 @@ def apply(records: Sequence[Counted]) -> Applied:
         if not records[i].increments:
             i += 1  # nothing to count: no marker needed either
             continue
-        last = _marker(records[i].event_id)
-        if last is not None:
-            start = i
-            while i < len(records) and records[i].sequence <= last:
-                i += 1
-            i = max(i, start + 1)
-            skipped += _counting(records[start:i])
-            continue
         end = _chunk_end(records, i)
         if _write(records[i:end]):
             counted += _counting(records[i:end])
             transactions += 1
             i = end
-        # else: another delivery wrote this chunk's marker meanwhile: read it and skip
+            continue
+        # Counted by an earlier delivery up to its marker's last record: skip those.
+        last = _marker(records[i].event_id)
+        start = i
+        while i < len(records) and last is not None and records[i].sequence <= last:
+            i += 1
+        i = max(i, start + 1)
+        skipped += _counting(records[start:i])
     return Applied(counted, skipped, transactions)
