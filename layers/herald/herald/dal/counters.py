@@ -51,6 +51,13 @@ def _bucket_of(sk: str) -> str:
     return sk[: -(SHARD_DIGITS + 1)]
 
 
+def _check_figures(values: Mapping[str, int | float]) -> None:
+    """Figures are top-level attributes of the shard's item, never its key."""
+    for name in values:
+        if name in KEY_ATTRIBUTES or not name.isidentifier():
+            raise ValueError(f"counter figure {name!r} is not a plain attribute name")
+
+
 @dataclass(frozen=True, slots=True)
 class Increment:
     """What one write adds: ``values`` (figure → number) to ``bucket`` of ``scope``.
@@ -75,9 +82,7 @@ class Increment:
 
     def item(self) -> tuple[CounterItem, list[Any]]:
         """The item and its ADD actions, for :func:`add` or a transaction's ``tx.update``."""
-        for name in self.values:
-            if name in KEY_ATTRIBUTES or not name.isidentifier():
-                raise ValueError(f"counter figure {name!r} is not a plain attribute name")
+        _check_figures(self.values)
         item = CounterItem(*self.key())
         actions = [
             Path(name).add(Value({"N": str(value)})) for name, value in self.values.items() if value
@@ -122,12 +127,10 @@ def transaction_add(increment: Increment) -> dict | None:
 
 def transaction_update(pk: str, sk: str, values: dict[str, float]) -> dict | None:
     """An ADD of ``values`` to the shard item (pk, sk), as one TransactWriteItems entry."""
+    _check_figures(values)
     values = {name: v for name, v in values.items() if v}
     if not values:
         return None
-    for name in values:
-        if name in KEY_ATTRIBUTES or not name.isidentifier():
-            raise ValueError(f"counter figure {name!r} is not a plain attribute name")
     return {
         "Update": {
             "TableName": settings().counters_table,

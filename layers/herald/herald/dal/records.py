@@ -84,18 +84,13 @@ def _doc(message: Message) -> dict:
 
 def message_of(item: RecordItem) -> Message:
     """The message a stored item holds (older items keep every field in the document)."""
-    doc = {
-        "event": {},
-        **item.doc,
-        "message_id": item.pk.removeprefix("msg#"),
-        "customer_id": item.customer_id,
-    }
-    doc.setdefault("updated_at", item.updated_at or doc.get("created_at"))
-    if item.updated_at:
-        doc["updated_at"] = item.updated_at
+    doc = {"event": {}, **item.doc}
     return Message(
         **{
             **doc,
+            "message_id": item.pk.removeprefix("msg#"),
+            "customer_id": item.customer_id,
+            "updated_at": item.updated_at or doc.get("updated_at") or doc["created_at"],
             "status": MessageStatus(item.status),
             "outcomes": frozenset(item.outcomes or ()),
         }

@@ -26,23 +26,20 @@ from herald.service import guardrail
 BAD_NEWS = frozenset({"bounced", "complained"})
 
 
-def _counted(record: dict) -> tuple[counting.Counted, MessageRef | None, list[str]] | None:
+def _counted(record: dict) -> tuple[counting.Counted, MessageRef, list[str]] | None:
+    """What one stream record counts (None: a trace, or a message removed by its TTL)."""
     change = record.get("dynamodb") or {}
-    old = records.from_image(change.get("OldImage"))
     new = records.from_image(change.get("NewImage"))
-    if new is None and old is None:
-        return None  # a trace, a removal by TTL, or not a message at all
-    ref = ref_of(new or old)  # type: ignore[arg-type]
-    figures = (
-        figures_of_change(
-            old.status if old else None,
-            new.status,
-            old.outcomes if old else frozenset(),
-            new.outcomes,
-            exposed=EXPOSED,
-        )
-        if new is not None
-        else []
+    if new is None:
+        return None
+    old = records.from_image(change.get("OldImage"))
+    ref = ref_of(new)
+    figures = figures_of_change(
+        old.status if old else None,
+        new.status,
+        old.outcomes if old else frozenset(),
+        new.outcomes,
+        exposed=EXPOSED,
     )
     entry = counting.Counted(
         str(record.get("eventID", "")),
@@ -59,7 +56,7 @@ def on_stream(event: dict) -> dict:
     bad = {
         (ref.rule_id, ref.rule_version): ref
         for _, ref, figures in found
-        if ref is not None and BAD_NEWS.intersection(figures)
+        if BAD_NEWS.intersection(figures)
     }
     paused = [rule for rule in bad.values() if guardrail.after_bad_outcome(rule)]
     metrics.add_metric(name="ChangesCounted", unit=MetricUnit.Count, value=applied.records)
