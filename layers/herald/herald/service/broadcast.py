@@ -256,33 +256,54 @@ def _segments_for(count: int) -> int:
     return scan_segments(count)
 
 
-def work_segment(event: dict, remaining_ms: Callable[[], int] | None = None) -> dict:
-    """Pages of one scan segment from ``event["start"]``; the state machine calls again until
-    ``done``. Stops early (done) when the broadcast is paused or cancelled."""
+def _pages(
+    event: dict,
+    remaining_ms: Callable[[], int] | None,
+    each: Callable[[list[CustomerState], int], None],
+    stopped: Callable[[], bool] = lambda: False,
+) -> dict:
+    """Pages of one scan segment from ``event["start"]``, each handed to ``each(states, page)``;
+    at most PAGES_PER_CALL, fewer when the call's time runs short (the state machine calls
+    again until ``done``). Done early, ``stopped``, when ``stopped()`` says so before a page."""
     config = settings()
-    pacer = Pacer(config.broadcast_send_rate / max(1, config.broadcast_workers))
     start, page = event.get("start"), int(event.get("page") or 0)
-    setup = None  # the live segment, contents and policy: read once per call, not per page
     for _ in range(PAGES_PER_CALL):
-        broadcast = store.get(event["broadcast_id"])
-        if broadcast.run != event["run"] or broadcast.status not in SENDING:
+        if stopped():
             return {**event, "start": start, "page": page, "done": True, "stopped": True}
         states, start = customers.scan_page(
             event["segment"], event["total_segments"], config.broadcast_page_size, start
         )
-        marker = (
-            f"{store.scope(broadcast.id)}#pages",
-            f"r{broadcast.run:05d}#{event['segment']:04d}#{page:06d}",
-        )
-        now = utcnow()
-        setup = setup or _setup(broadcast, now)
-        pacer.after(process_page(broadcast, states, marker, now, setup))
+        each(states, page)
         page += 1
         if start is None:
             return {**event, "start": None, "page": page, "done": True}
         if remaining_ms is not None and remaining_ms() < MIN_REMAINING_MS:
             break
     return {**event, "start": start, "page": page, "done": False}
+
+
+def work_segment(event: dict, remaining_ms: Callable[[], int] | None = None) -> dict:
+    """Pages of one scan segment (see :func:`_pages`); stops early (done) when the broadcast is
+    paused or cancelled."""
+    config = settings()
+    pacer = Pacer(config.broadcast_send_rate / max(1, config.broadcast_workers))
+    current: dict = {}  # the broadcast as read before the page, and its setup
+
+    def stopped() -> bool:
+        broadcast = current["broadcast"] = store.get(event["broadcast_id"])
+        return broadcast.run != event["run"] or broadcast.status not in SENDING
+
+    def each(states: list[CustomerState], page: int) -> None:
+        broadcast, now = current["broadcast"], utcnow()
+        marker = (
+            f"{store.scope(broadcast.id)}#pages",
+            f"r{broadcast.run:05d}#{event['segment']:04d}#{page:06d}",
+        )
+        if "setup" not in current:  # the live segment, contents and policy: once per call
+            current["setup"] = _setup(broadcast, now)
+        pacer.after(process_page(broadcast, states, marker, now, current["setup"]))
+
+    return _pages(event, remaining_ms, each, stopped)
 
 
 def finish(event: dict) -> dict:
@@ -327,13 +348,9 @@ def _memberships_step(event: dict, remaining_ms: Callable[[], int] | None = None
     if step == "finish":
         logger.info("memberships backfilled", segment_id=event["broadcast_id"])
         return {"segment_id": event["broadcast_id"], "version": event["run"], "status": "done"}
-    config = settings()
-    start, page = event.get("start"), int(event.get("page") or 0)
     live = audience.cache.get(str(ruleset_revision()))
-    for _ in range(PAGES_PER_CALL):
-        states, start = customers.scan_page(
-            event["segment"], event["total_segments"], config.broadcast_page_size, start
-        )
+
+    def each(states: list[CustomerState], _page: int) -> None:
         now = utcnow()
         for state in states:
             found = audience.memberships(live, audience.with_aggregates(live, state, now), now)
@@ -344,9 +361,5 @@ def _memberships_step(event: dict, remaining_ms: Callable[[], int] | None = None
                     )
                 except Conflict:
                     continue
-        page += 1
-        if start is None:
-            return {**event, "start": None, "page": page, "done": True}
-        if remaining_ms is not None and remaining_ms() < MIN_REMAINING_MS:
-            break
-    return {**event, "start": start, "page": page, "done": False}
+
+    return _pages(event, remaining_ms, each)
